@@ -1,0 +1,7 @@
+"""Settings for the test suite: the real databases, faster hashing, no secure cookies."""
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

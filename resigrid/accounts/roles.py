@@ -1,0 +1,59 @@
+"""Roles and what each may do: a pure table, no database access."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    COMMUNITY_SECRETARY = "community_secretary", _("Community Party secretary")
+    STREET_STAFF = "street_staff", _("Street office staff")
+    DISTRICT_STAFF = "district_staff", _("District staff")
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")
+    ADMIN = "admin", _("Administrator")
+
+
+class Perm(models.TextChoices):
+    """Verbs checked by `can_*` predicates. A role grants a verb on its area's whole subtree."""
+
+    VIEW_AREA = "area.view", _("View areas and maps")
+    EDIT_AREA = "area.edit", _("Edit areas, grids and buildings")
+    IMPORT_AREA = "area.import", _("Import and export area boundaries")
+    VIEW_PEOPLE = "people.view", _("View residents")
+    UNMASK_PERSONAL = "people.unmask", _("See unmasked personal data")
+    MANAGE_USERS = "accounts.manage", _("Manage accounts and roles")
+    VIEW_SECURITY_LOG = "accounts.security_log", _("View the security log")
+
+
+STAFF_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.COMMUNITY_STAFF,
+        Role.COMMUNITY_SECRETARY,
+        Role.STREET_STAFF,
+        Role.DISTRICT_STAFF,
+        Role.DEPARTMENT_STAFF,
+        Role.ADMIN,
+    }
+)
+
+_STAFF_COMMON = {Perm.VIEW_AREA, Perm.VIEW_PEOPLE}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.RESIDENT: frozenset({Perm.VIEW_AREA}),
+    Role.GRID_WORKER: frozenset(_STAFF_COMMON),
+    Role.COMMUNITY_STAFF: frozenset(_STAFF_COMMON | {Perm.EDIT_AREA}),
+    Role.COMMUNITY_SECRETARY: frozenset(
+        _STAFF_COMMON | {Perm.EDIT_AREA, Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL}
+    ),
+    Role.STREET_STAFF: frozenset(_STAFF_COMMON | {Perm.EDIT_AREA, Perm.IMPORT_AREA}),
+    Role.DISTRICT_STAFF: frozenset(_STAFF_COMMON | {Perm.EDIT_AREA, Perm.IMPORT_AREA}),
+    Role.DEPARTMENT_STAFF: frozenset({Perm.VIEW_AREA}),
+    Role.ADMIN: frozenset(Perm),
+}
+
+
+def roles_granting(perm: Perm) -> list[str]:
+    return [role.value for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
