@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -20,6 +21,7 @@ class User(AbstractUser):
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
     if TYPE_CHECKING:
         role_bindings: RelatedManager[RoleBinding]
+        access_tokens: RelatedManager[AccessToken]
 
     class Meta:
         verbose_name = _("user")
@@ -66,10 +68,16 @@ class RoleBinding(models.Model):
 
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
-    def active(self, now: object) -> AccessTokenQuerySet:
+    def active(self, now: datetime) -> AccessTokenQuerySet:
         return self.filter(revoked_at__isnull=True).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
         )
+
+    def owned_by(self, user: User | Any) -> AccessTokenQuerySet:
+        """A user's own tokens (the only ones their pages and API list)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
 
 
 class AccessToken(models.Model):
@@ -88,16 +96,32 @@ class AccessToken(models.Model):
 
     objects = AccessTokenQuerySet.as_manager()
 
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
     class Meta:
         verbose_name = _("access token")
         verbose_name_plural = _("access tokens")
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def status(self, now: datetime) -> AccessToken.Status:
+        if self.revoked_at is not None:
+            return AccessToken.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return AccessToken.Status.EXPIRED
+        return AccessToken.Status.ACTIVE
+
 
 class SecurityEvent(models.Model):
-    """Append-only audit of security-relevant events (等保: kept at least six months)."""
+    """Append-only audit of security-relevant events (等保: kept at least six months).
+
+    Rows are written only by `services.record_security_event`; the admin and the pages are
+    read-only. `username` keeps who it was even if the account is later deleted."""
 
     class Kind(models.TextChoices):
         LOGIN = "login", _("Login")
@@ -132,6 +156,7 @@ class SecurityEvent(models.Model):
         verbose_name = _("security event")
         verbose_name_plural = _("security events")
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="secevent_user_at")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
