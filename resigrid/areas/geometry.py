@@ -78,10 +78,12 @@ def _check_ring(ring: Any, where: str) -> None:
 
 def _check_polygon_coords(coords: Any, where: str) -> None:
     if not isinstance(coords, list | tuple) or not coords:
-        raise GeometryError(_("%(where)s is empty.") % {"where": where})
+        raise GeometryError(
+            _("%(where)s is empty.") % {"where": where} if where else _("The boundary is empty.")
+        )
     for r, ring in enumerate(coords):
-        label = _("outer ring") if r == 0 else _("hole %(n)d") % {"n": r}
-        _check_ring(ring, f"{where}, {label}")
+        label = _("the outer ring") if r == 0 else _("hole %(n)d") % {"n": r}
+        _check_ring(ring, f"{where}, {label}" if where else label[:1].upper() + label[1:])
 
 
 # GEOS `is_valid_reason` texts (before the "[x y]" location) → our translated explanation.
@@ -130,12 +132,12 @@ def parse_boundary(data: Any) -> Boundary:
         )
     coords = data.get("coordinates")
     if kind == "Polygon":
-        _check_polygon_coords(coords, _("polygon"))
+        _check_polygon_coords(coords, "")
     else:
         if not isinstance(coords, list | tuple) or not coords:
             raise GeometryError(_("The boundary is empty."))
         for p, poly in enumerate(coords):
-            _check_polygon_coords(poly, _("polygon %(n)d") % {"n": p + 1})
+            _check_polygon_coords(poly, _("Polygon %(n)d") % {"n": p + 1})
     geom = shape({"type": kind, "coordinates": coords})
     if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
         raise GeometryError(_("The boundary is empty."))
