@@ -99,8 +99,10 @@ def tree(request: HttpRequest) -> list[dict[str, Any]]:
         "centroid_lon",
         "centroid_lat",
     ):
-        parent_of[a["id"]] = a.pop("parent_id")
-        nodes[a.pop("id")] = {**a, "children": []}
+        row: dict[str, Any] = dict(a)
+        pk = row.pop("id")
+        parent_of[pk] = row.pop("parent_id")
+        nodes[pk] = {**row, "children": []}
     roots = []
     for pk, node in nodes.items():
         parent = parent_of[pk]
@@ -256,8 +258,8 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
 def import_(
     request: HttpRequest,
     code: str,
-    feature_collection: dict[str, Any] = Body(...),  # noqa: B008
-    dry_run: bool = Query(True),
+    feature_collection: Body[dict[str, Any]],
+    dry_run: Query[bool] = True,
 ) -> Status[dict[str, Any]]:
     area = _visible(request, code)
     report = services.import_geojson(
