@@ -1,4 +1,4 @@
-"""The navigation menu: each entry names the permission it needs."""
+"""The navigation menu: each entry names the permission it needs somewhere in the user's scope."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from resigrid.areas.models import scope_prefixes
 class NavEntry:
     label: str | Promise
     url_name: str
-    icon: str
+    icon: str  # a Bootstrap Icons name, without the "bi-" prefix
     perm: Perm
 
     @property
@@ -25,13 +25,22 @@ class NavEntry:
         return reverse(self.url_name)
 
 
-ENTRIES = [
+ENTRIES = (
     NavEntry(_("Home"), "web:home", "house", Perm.VIEW_AREA),
     NavEntry(_("Map"), "web:map", "map", Perm.VIEW_AREA),
-]
+    NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),
+)
 
 
 def entries_for(user: Any) -> list[NavEntry]:
+    """The entries whose permission the user holds on at least one area (or everywhere)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return [e for e in ENTRIES if scope_prefixes(user, e.perm) != []]
+    allowed: dict[Perm, bool] = {}
+    out = []
+    for entry in ENTRIES:
+        if entry.perm not in allowed:
+            allowed[entry.perm] = scope_prefixes(user, entry.perm) != []
+        if allowed[entry.perm]:
+            out.append(entry)
+    return out

@@ -21,9 +21,11 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import reset_queries, transaction
+from shapely.geometry import shape
 
 from resigrid.accounts.models import RoleBinding, User
 from resigrid.accounts.roles import Role
+from resigrid.areas import geometry as area_geometry
 from resigrid.areas.codes import Level, child_code
 from resigrid.areas.models import Area, Building
 from resigrid.people.models import Household, Person
@@ -165,16 +167,18 @@ class _Tree:
 
 
 def _area(code: str, name: str, level: Level, parent: Area | None, geo: dict[str, Any]) -> Area:
-    lon, lat = geometry.centroid(geo)
+    # The areas app's own measures, so that the demo agrees with areas saved through services.
+    geom = shape(geo)
+    lon, lat = area_geometry.centroid(geom)
     return Area(
         code=code,
         name=name,
         level=level,
         parent=parent,
         boundary=geo,
-        centroid_lon=lon,
-        centroid_lat=lat,
-        area_m2=round(geometry.area_m2(geo), 1),
+        centroid_lon=round(lon, geometry.DIGITS),
+        centroid_lat=round(lat, geometry.DIGITS),
+        area_m2=round(area_geometry.area_m2(geom), 1),
         grid_kind=Area.GridKind.COMPREHENSIVE if level == Level.GRID else "",
     )
 

@@ -14,14 +14,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from shapely import Polygon, union_all
+from shapely import union_all
 from shapely.geometry import mapping, shape
 
 CENTRE_LON = 120.13
 CENTRE_LAT = 30.27
 CELL_M = 250.0
 JITTER = 0.18  # fraction of a cell; below 0.25 keeps every quad convex
-M_PER_DEG_LAT = 110_574.0
+M_PER_DEG_LAT = 110_574.0  # near 30° N; only sizes the cells
 M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(CENTRE_LAT))
 CELL_DLON = CELL_M / M_PER_DEG_LON
 CELL_DLAT = CELL_M / M_PER_DEG_LAT
@@ -98,33 +98,13 @@ def build_cells(rng: random.Random, n_cells: int) -> list[Cell]:
 def split_counts(rng: random.Random, total: int, parts: int, spread: float) -> list[int]:
     """`total` split into `parts` positive-weight shares varying by about ±`spread`."""
     weights = [rng.uniform(1 - spread, 1 + spread) for _ in range(parts)]
-    scale = total / sum(weights)
-    counts = [math.floor(w * scale) for w in weights]
-    for i in range(total - sum(counts)):
-        counts[i % parts] += 1
+    shares = [w * total / sum(weights) for w in weights]
+    counts = [math.floor(s) for s in shares]
+    # Largest remainders get the units left over, so no share is pushed far from its weight.
+    by_remainder = sorted(range(parts), key=lambda i: counts[i] - shares[i])
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
     return counts
-
-
-def to_metres(geom: Polygon) -> Polygon:
-    """A local equirectangular projection, good to well under 0.1 % over a few kilometres."""
-    return Polygon(
-        [
-            ((x - CENTRE_LON) * M_PER_DEG_LON, (y - CENTRE_LAT) * M_PER_DEG_LAT)
-            for x, y in geom.exterior.coords
-        ]
-    )
-
-
-def area_m2(geojson: dict[str, Any]) -> float:
-    geom = shape(geojson)
-    if not isinstance(geom, Polygon):
-        return sum(to_metres(p).area for p in getattr(geom, "geoms", []))
-    return float(to_metres(geom).area)
-
-
-def centroid(geojson: dict[str, Any]) -> tuple[float, float]:
-    c = shape(geojson).centroid
-    return round(c.x, DIGITS), round(c.y, DIGITS)
 
 
 def union(geojsons: list[dict[str, Any]]) -> dict[str, Any]:
