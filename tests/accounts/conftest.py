@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from resigrid.accounts.models import SecurityEvent
-from tests.factories import TEST_PASSWORD
+from resigrid.accounts.models import SecurityEvent, User
+from tests.factories import TEST_PASSWORD, UserFactory
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
 
@@ -19,17 +20,17 @@ def post_login(
     username: str,
     password: str = TEST_PASSWORD,
     *,
-    next: str | None = None,  # noqa: A002  (the form field's name)
-    **meta: str,
-):
-    """POST the login form; `meta` sets request headers such as REMOTE_ADDR."""
+    next: str | None = None,
+    remote_addr: str = "127.0.0.1",
+) -> Any:
+    """POST the login form from `remote_addr`."""
     data = {"username": username, "password": password}
     if next is not None:
         data["next"] = next
-    return client.post(reverse("accounts:login"), data, **meta)
+    return client.post(reverse("accounts:login"), data, REMOTE_ADDR=remote_addr)
 
 
-def template_names(response) -> list[str]:
+def template_names(response: Any) -> list[str]:
     return [t.name for t in response.templates if t.name]
 
 
@@ -43,3 +44,8 @@ def events(**filters: object) -> list[tuple[str, str]]:
 @pytest.fixture
 def anon() -> Client:
     return Client()
+
+
+def make_user(**fields: Any) -> User:
+    """UserFactory, typed (factory_boy is untyped)."""
+    return cast(User, UserFactory(**fields))  # type: ignore[no-untyped-call]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -10,18 +12,18 @@ from django.urls import reverse
 
 from resigrid.accounts.models import SecurityEvent
 from resigrid.accounts.passwords import StaffComplexityValidator, character_classes
-from tests.accounts.conftest import events, post_login
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.accounts.conftest import events, make_user, post_login
+from tests.factories import TEST_PASSWORD
 
 LOWER_AND_DIGITS = "meadowlark2719"  # 14 characters, 2 classes, not common
 STRONG = "Meadow#Lark2719"
 
 
-def codes(password, user):
+def codes(password: str, user: object) -> list[str]:
     try:
         StaffComplexityValidator().validate(password, user)
     except ValidationError as exc:
-        return [e.code for e in exc.error_list]
+        return [str(e.code) for e in exc.error_list]
     return []
 
 
@@ -45,7 +47,7 @@ def test_role_holder_other_than_resident_needs_a_mix(grid_worker):
 
 
 def test_django_staff_flag_makes_a_staff_account(db):
-    user = UserFactory(username="opsadmin", is_staff=True)
+    user = make_user(username="opsadmin", is_staff=True)
     assert codes(LOWER_AND_DIGITS, user) == ["staff_password_too_simple"]
 
 
@@ -73,7 +75,7 @@ def test_help_text_names_the_limits():
     assert str(settings.STAFF_PASSWORD_MIN_LENGTH) in text
 
 
-def change(client, old, new):
+def change(client: Any, old: str, new: str) -> Any:
     return client.post(
         reverse("accounts:password_change"),
         {"old_password": old, "new_password1": new, "new_password2": new},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -13,16 +14,16 @@ from django.urls import reverse
 from resigrid.accounts.models import AccessToken, SecurityEvent
 from resigrid.accounts.services import MAX_ACTIVE_TOKENS, create_access_token
 from resigrid.core.errors import ValidationFailed
-from tests.accounts.conftest import T0, events
+from tests.accounts.conftest import T0, events, make_user
 
 TOKENS_API = "/api/accounts/tokens"
 
 
 def bearer(raw: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    return {"Authorization": f"Bearer {raw}"}
 
 
-def snapshot():
+def snapshot() -> list[tuple[Any, ...]]:
     return list(
         AccessToken.objects.order_by("pk").values_list("pk", "name", "revoked_at", "last_used_at")
     )
@@ -108,7 +109,7 @@ def test_token_auth_cannot_create_tokens(resident):
     _, raw = create_access_token(user=resident, name="ci", days=30)
     before = snapshot()
     response = Client().post(
-        TOKENS_API, {"name": "more"}, content_type="application/json", **bearer(raw)
+        TOKENS_API, {"name": "more"}, content_type="application/json", headers=bearer(raw)
     )
     assert response.status_code == 401
     assert [(pk, name, revoked) for pk, name, revoked, _ in snapshot()] == [
@@ -140,7 +141,7 @@ def test_bearer_token_authenticates_and_stamps_last_use(resident):
         token, raw = create_access_token(user=resident, name="ci", days=30)
         assert token.last_used_at is None
         traveller.shift(timedelta(hours=1))
-        response = Client().get("/api/accounts/me", **bearer(raw))
+        response = Client().get("/api/accounts/me", headers=bearer(raw))
     assert response.status_code == 200
     assert response.json()["username"] == "resident"
     token.refresh_from_db()
@@ -148,7 +149,7 @@ def test_bearer_token_authenticates_and_stamps_last_use(resident):
 
 
 def test_unknown_token_is_401_and_logged(db):
-    response = Client().get("/api/accounts/me", **bearer("rgt_notarealtoken123"))
+    response = Client().get("/api/accounts/me", headers=bearer("rgt_notarealtoken123"))
     assert response.status_code == 401
     event = SecurityEvent.objects.get()
     assert (event.kind, event.user, event.detail) == (
@@ -160,7 +161,7 @@ def test_unknown_token_is_401_and_logged(db):
 
 
 def test_foreign_looking_token_is_logged_without_its_text(db):
-    Client().get("/api/accounts/me", **bearer("secret-from-elsewhere"))
+    Client().get("/api/accounts/me", headers=bearer("secret-from-elsewhere"))
     assert SecurityEvent.objects.get().detail == {"reason": "unknown", "prefix": ""}
 
 
@@ -168,7 +169,7 @@ def test_expired_token_is_401_and_logged(resident):
     with time_machine.travel(T0, tick=False) as traveller:
         token, raw = create_access_token(user=resident, name="ci", days=1)
         traveller.shift(timedelta(days=1))
-        response = Client().get("/api/accounts/me", **bearer(raw))
+        response = Client().get("/api/accounts/me", headers=bearer(raw))
     assert response.status_code == 401
     event = SecurityEvent.objects.get(kind="token_rejected")
     assert (event.user, event.detail) == (resident, {"reason": "expired", "prefix": token.prefix})
@@ -179,7 +180,7 @@ def test_expired_token_is_401_and_logged(resident):
 def test_revoked_token_is_401_and_logged(client_for, resident):
     token, raw = create_access_token(user=resident, name="ci", days=30)
     assert client_for(resident).delete(f"{TOKENS_API}/{token.pk}").status_code == 204
-    response = Client().get(TOKENS_API, **bearer(raw))
+    response = Client().get(TOKENS_API, headers=bearer(raw))
     assert response.status_code == 401
     assert SecurityEvent.objects.get(kind="token_rejected").detail == {
         "reason": "revoked",
@@ -191,7 +192,7 @@ def test_token_of_an_inactive_user_is_401(resident):
     _, raw = create_access_token(user=resident, name="ci", days=30)
     resident.is_active = False
     resident.save()
-    assert Client().get("/api/accounts/me", **bearer(raw)).status_code == 401
+    assert Client().get("/api/accounts/me", headers=bearer(raw)).status_code == 401
     assert SecurityEvent.objects.get(kind="token_rejected").detail["reason"] == "inactive_user"
 
 
@@ -214,7 +215,7 @@ def test_revoke_is_idempotent_and_logged_once(client_for, resident):
 
 def test_token_can_revoke_itself(resident):
     token, raw = create_access_token(user=resident, name="ci", days=30)
-    assert Client().delete(f"{TOKENS_API}/{token.pk}", **bearer(raw)).status_code == 204
+    assert Client().delete(f"{TOKENS_API}/{token.pk}", headers=bearer(raw)).status_code == 204
     token.refresh_from_db()
     assert token.revoked_at is not None
 
@@ -230,11 +231,10 @@ def test_someone_elses_token_is_not_found_and_unchanged(client_for, resident, gr
 
 
 def test_user_manager_may_revoke_anyones_token(client_for, resident, tree):
-    from tests.factories import UserFactory, bind
-
     from resigrid.accounts.roles import Role
+    from tests.factories import bind
 
-    admin = UserFactory(username="districtadmin")
+    admin = make_user(username="districtadmin")
     bind(admin, tree.district, Role.ADMIN)
     token, _ = create_access_token(user=resident, name="ci", days=30)
     assert client_for(admin).delete(f"{TOKENS_API}/{token.pk}").status_code == 204
