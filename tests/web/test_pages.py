@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from resigrid.accounts.models import User
-from tests.factories import Tree, UserFactory
+from tests.factories import Tree
 
 
 def names(rows: Any) -> list[str]:
@@ -107,7 +107,7 @@ def test_home_for_someone_without_a_role(client_for: Any, outsider: User, tree: 
 
 
 def test_home_for_a_superuser_lists_everything(client_for: Any, tree: Tree) -> None:
-    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    admin = User.objects.create_user(username="root", is_superuser=True, is_staff=True)
     response = client_for(admin).get(reverse("web:home"))
     s = response.context["summary"]
     assert s.everywhere is True

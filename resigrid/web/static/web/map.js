@@ -80,16 +80,21 @@
     legend.addTo(map);
   }
 
+  // The layer names these community_name / density_per_km2; older drafts said community / density.
+  function pick(p, a, b) {
+    return p[a] !== undefined ? p[a] : p[b];
+  }
+
   function showFacts(p) {
     var rows = [
       ["name", p.name],
       ["code", p.code],
-      ["community", p.community],
+      ["community", pick(p, "community_name", "community")],
       ["population", fmt(p.population)],
       ["households", fmt(p.households)],
       ["buildings", fmt(p.buildings)],
       ["area", fmt(p.area_km2, 3)],
-      ["density", fmt(p.density)],
+      ["density", fmt(pick(p, "density_per_km2", "density"))],
     ];
     facts.replaceChildren();
     rows.forEach(function (r) {
