@@ -99,7 +99,3 @@ class AccountSecurityMiddleware:
                 user=request.user,
                 detail={"message": str(exception), "method": request.method or ""},
             )
-
-
-# config/settings.py still names this class; the lead switches it to AccountSecurityMiddleware.
-SessionTimeoutMiddleware = AccountSecurityMiddleware

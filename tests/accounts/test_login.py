@@ -121,9 +121,9 @@ def test_lockout_after_the_failure_limit(anon, resident):
     assert events(kind="login") == []
     assert events(kind="login_failed") == [("login_failed", "resident")] * (limit + 1)
     assert events(kind="locked_out") == [("locked_out", "resident")] * 2
-    # Axes counts the refused attempt too (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT is
-    # on by default): trying during the lockout restarts the cool-off.
-    assert AccessAttempt.objects.get().failures_since_start == limit + 1
+    # The cool-off is fixed (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False): trying
+    # during the lockout neither counts nor extends it, so "try again in N minutes" stays true.
+    assert AccessAttempt.objects.get().failures_since_start == limit
 
 
 def test_lockout_page_says_how_long(anon, resident):
