@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
 from resigrid.accounts.models import AccessToken, User
@@ -115,14 +115,14 @@ def list_tokens(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: TokenCreatedOut},
     summary="Create a personal access token (session login only)",
 )
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, raw = create_access_token(
         user=_user(request), name=payload.name, days=payload.days, request=request
     )
-    return 201, {"token": _token_out(token, timezone.now()), "raw": raw}
+    return Status(201, {"token": _token_out(token, timezone.now()), "raw": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an access token")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     revoke_access_token(actor=_user(request), token_id=token_id, request=request)
-    return 204, None
+    return Status(204, None)
