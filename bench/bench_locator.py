@@ -24,7 +24,7 @@ from shapely.geometry import Polygon
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resigrid.areas.locator import GridIndex  # noqa: E402
+from resigrid.areas.locator import GridIndex
 
 GOAL_RATE = 500_000
 GOAL_RATIO = 50.0
@@ -101,7 +101,7 @@ def main() -> None:
     t = time.perf_counter()
     index = GridIndex(codes, polygons)
     build_s = time.perf_counter() - t
-    mixed = float((index._state <= -2).mean())  # noqa: SLF001 - a figure for the report
+    mixed = float((index._state <= -2).mean())
 
     fast_s, found = best_of(3, index.locate_many, xs, ys)
     fast_rate = args.points / fast_s
@@ -126,9 +126,7 @@ def main() -> None:
     inside = int((found >= 0).sum())
     print(f"grids: {len(index):,} ({args.grids_x} x {args.grids_y} jittered lattice)")
     print(f"points: {args.points:,} seeded uniform, {inside:,} inside a grid")
-    print(
-        f"GridIndex build: {build_s:.3f} s ({index._nx} x {index._ny} cells, {mixed:.1%} mixed)"  # noqa: SLF001
-    )
+    print(f"GridIndex build: {build_s:.3f} s ({index._nx} x {index._ny} cells, {mixed:.1%} mixed)")
     print(
         f"GridIndex.locate_many: {fast_s:.3f} s  -> {fast_rate:,.0f} points/s "
         f"(goal >= {GOAL_RATE:,}: {'met' if fast_rate >= GOAL_RATE else 'NOT met'})"

@@ -28,7 +28,7 @@ def message(data: Any) -> str:
     return info.value.message
 
 
-def polygon(*ring: tuple[float, float]) -> dict[str, Any]:
+def polygon(*ring: tuple[Any, Any]) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
 
 
@@ -56,7 +56,9 @@ def test_bow_tie_is_a_self_intersection() -> None:
 
 def test_open_ring() -> None:
     open_ring = polygon((120.0, 30.0), (120.1, 30.0), (120.1, 30.1), (120.0, 30.1))
-    assert message(open_ring) == "The outer ring is not closed: its first and last positions differ."
+    assert (
+        message(open_ring) == "The outer ring is not closed: its first and last positions differ."
+    )
 
 
 def test_too_few_positions() -> None:

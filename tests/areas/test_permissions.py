@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from resigrid.accounts.models import User
+from resigrid.areas.models import Area
 from resigrid.areas.permissions import (
     can_create_root,
     can_edit_area,
     can_import_into,
     can_view_area,
 )
-from tests.factories import Tree, UserFactory
+from tests.factories import Tree
 
 AREAS = ["district", "street", "community1", "community2", "grid11", "grid12", "grid21"]
 
 
-def allowed(pred, user: User, tree: Tree) -> list[str]:  # type: ignore[no-untyped-def]
+def allowed(pred: Callable[[User, Area], bool], user: User, tree: Tree) -> list[str]:
     return [name for name in AREAS if pred(user, getattr(tree, name))]
 
 
@@ -58,7 +61,7 @@ def test_personas(
 
 
 def test_superuser_everywhere(tree: Tree) -> None:
-    root = UserFactory(username="root", is_superuser=True)
+    root = User.objects.create(username="root", is_superuser=True)
     assert allowed(can_edit_area, root, tree) == AREAS
     assert can_create_root(root) is True
 

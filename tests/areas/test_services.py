@@ -14,7 +14,7 @@ from resigrid.areas.models import Area, Building
 from resigrid.areas.services import create_area, create_building, update_area
 from resigrid.core.errors import PermissionDeniedError, ValidationFailed
 from tests.areas.helpers import snapshot
-from tests.factories import Tree, UserFactory, square
+from tests.factories import Tree, square
 
 # The free 0.1° square north of grid 11 inside community 1.
 FREE = square(120.0, 30.1, 0.1)
@@ -87,7 +87,7 @@ def test_only_a_global_editor_adds_a_district(tree: Tree, street_admin: User) ->
         "boundary": square(121.0, 30.0, 0.5),
     }
     refused(PermissionDeniedError, street_admin, tree, **district)
-    admin = UserFactory(username="root", is_superuser=True)
+    admin = User.objects.create(username="root", is_superuser=True)
     area = new_grid(admin, tree, **district)
     assert area.parent is None
 
