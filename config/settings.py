@@ -196,6 +196,12 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("RESIGRID_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 
+# Personal data at rest: AES-256-GCM key and HMAC key, urlsafe base64 of 32 random bytes each
+# (`python -c "import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"`).
+# Unset, both are derived from SECRET_KEY: fine for the demo, refused by `check --deploy`.
+PII_ENCRYPTION_KEY = os.environ.get("RESIGRID_PII_KEY", "")
+PII_HASH_KEY = os.environ.get("RESIGRID_PII_HASH_KEY", "")
+
 # Map: base tiles are off by default (offline intranets); "tianditu" needs a key.
 MAP_TILES = os.environ.get("RESIGRID_MAP_TILES", "none")  # none | osm | tianditu
 TIANDITU_KEY = os.environ.get("RESIGRID_TIANDITU_KEY", "")

@@ -17,3 +17,16 @@ def check_secret_key(app_configs: Any, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register(deploy=True)
+def check_personal_data_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
+    if not settings.PII_ENCRYPTION_KEY or not settings.PII_HASH_KEY:
+        return [
+            Error(
+                "RESIGRID_PII_KEY and RESIGRID_PII_HASH_KEY must be set in production: "
+                "personal data must not be encrypted with a key derived from SECRET_KEY.",
+                id="resigrid.E002",
+            )
+        ]
+    return []
