@@ -5,3 +5,5 @@ from config.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Live-server threads must not keep connections open, or PostgreSQL refuses to drop the test DB.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
