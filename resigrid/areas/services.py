@@ -262,7 +262,7 @@ def update_area(
     geom = _parse_boundary_into(errors, boundary) if boundary is not None else None
 
     with transaction.atomic():
-        area = Area.objects.select_for_update().select_related("parent").get(pk=area.pk)
+        area = Area.objects.select_for_update(of=("self",)).select_related("parent").get(pk=area.pk)
         if geom is not None and not errors:
             parent = area.parent
             siblings = (
@@ -396,7 +396,7 @@ def import_geojson(
     rows.sort(key=lambda r: (rank[r.level], r.code))
 
     with transaction.atomic():
-        root = Area.objects.select_for_update().select_related("parent").get(pk=root.pk)
+        root = Area.objects.select_for_update(of=("self",)).select_related("parent").get(pk=root.pk)
         existing = {a.code: a for a in Area.objects.subtree(root).select_for_update()}
         in_file = {r.code: r for r in rows}
         for row in rows:
