@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
@@ -246,3 +246,28 @@ def parse_feature_collection(data: Any) -> tuple[list[FeatureRow], list[FeatureP
         seen.add(row.code)
         rows.append(row)
     return rows, problems
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    features: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[FeatureProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def row_changes_area(area: Area, row: FeatureRow) -> bool:
+    """Whether importing `row` would change the stored `area`."""
+    return (
+        area.name != row.name
+        or area.population != row.population
+        or area.households != row.households
+        or (area.level == Level.GRID and area.grid_kind != (row.grid_kind or area.grid_kind))
+        or (row.boundary is not None and area.boundary != row.boundary)
+    )

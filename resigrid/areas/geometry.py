@@ -247,3 +247,35 @@ def sibling_overlap_errors(
                 % {"other": labels[i], "m2": shared, "tol": tolerance_m2}
             )
     return errors
+
+
+def placement_errors(
+    geom: BaseGeometry,
+    *,
+    parent: tuple[str, BaseGeometry | None] | None,
+    siblings: Mapping[str, BaseGeometry],
+    children: Mapping[str, BaseGeometry],
+    outside_tolerance_m2: float,
+    overlap_tolerance_m2: float,
+) -> list[str]:
+    """Where a boundary may sit in the tree: inside its parent (label, geometry), apart from
+    its siblings, and still around its existing children (all keyed by label)."""
+    errors: list[str] = []
+    if parent is not None and parent[1] is not None:
+        msg = child_outside_error(
+            geom, parent[1], parent_label=parent[0], tolerance_m2=outside_tolerance_m2
+        )
+        if msg:
+            errors.append(msg)
+    errors.extend(sibling_overlap_errors(geom, siblings, tolerance_m2=overlap_tolerance_m2))
+    for label, child in children.items():
+        outside = outside_m2(child, geom)
+        if outside > outside_tolerance_m2:
+            errors.append(
+                _(
+                    "The boundary would leave %(m2).0f m² of %(child)s outside it "
+                    "(at most %(tol).0f m² allowed)."
+                )
+                % {"child": label, "m2": outside, "tol": outside_tolerance_m2}
+            )
+    return errors

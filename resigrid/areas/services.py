@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -24,8 +23,10 @@ from resigrid.areas.geojson import (
     NAME_MAX_LENGTH,
     FeatureProblem,
     FeatureRow,
+    ImportReport,
     grid_kind_error,
     parse_feature_collection,
+    row_changes_area,
 )
 from resigrid.areas.models import Area, Building
 from resigrid.areas.permissions import (
@@ -72,27 +73,15 @@ def _geometry_errors(
     siblings: dict[str, BaseGeometry],
     children: dict[str, BaseGeometry],
 ) -> list[str]:
-    """Containment in the parent, overlap with siblings, containment of existing children."""
     outside_tol, overlap_tol = _tolerances()
-    errors: list[str] = []
-    if parent is not None and parent[1] is not None:
-        msg = geo.child_outside_error(
-            geom, parent[1], parent_label=parent[0], tolerance_m2=outside_tol
-        )
-        if msg:
-            errors.append(msg)
-    errors.extend(geo.sibling_overlap_errors(geom, siblings, tolerance_m2=overlap_tol))
-    for label, child in children.items():
-        outside = geo.outside_m2(child, geom)
-        if outside > outside_tol:
-            errors.append(
-                _(
-                    "The boundary would leave %(m2).0f m² of %(child)s outside it "
-                    "(at most %(tol).0f m² allowed)."
-                )
-                % {"child": label, "m2": outside, "tol": outside_tol}
-            )
-    return errors
+    return geo.placement_errors(
+        geom,
+        parent=parent,
+        siblings=siblings,
+        children=children,
+        outside_tolerance_m2=outside_tol,
+        overlap_tolerance_m2=overlap_tol,
+    )
 
 
 def _geometries(areas: Iterable[Area]) -> dict[str, BaseGeometry]:
@@ -127,7 +116,7 @@ def _parse_boundary_into(errors: Errors, boundary: Any) -> BaseGeometry | None:
         return None
 
 
-def _on_grids_changed() -> None:
+def _on_gridsrow_changes_area() -> None:
     from resigrid.areas.locator import invalidate_grid_index
 
     transaction.on_commit(invalidate_grid_index)
@@ -225,7 +214,7 @@ def create_area(
         _set_boundary(area, geom)
         area.save()
         if level == Level.GRID:
-            _on_grids_changed()
+            _on_gridsrow_changes_area()
     return area
 
 
@@ -291,7 +280,7 @@ def update_area(
             _set_boundary(area, geom)
         area.save()
         if level == Level.GRID and geom is not None:
-            _on_grids_changed()
+            _on_gridsrow_changes_area()
     return area
 
 
@@ -352,30 +341,6 @@ def create_building(
 # --- GeoJSON import ---
 
 
-@dataclass
-class ImportReport:
-    dry_run: bool
-    features: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[FeatureProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def _changed(area: Area, row: FeatureRow) -> bool:
-    return (
-        area.name != row.name
-        or area.population != row.population
-        or area.households != row.households
-        or (area.level == Level.GRID and area.grid_kind != (row.grid_kind or area.grid_kind))
-        or (row.boundary is not None and area.boundary != row.boundary)
-    )
-
-
 def import_geojson(
     *, actor: Any, root: Area, feature_collection: Any, dry_run: bool
 ) -> ImportReport:
@@ -418,7 +383,7 @@ def import_geojson(
             area = existing.get(row.code)
             if area is None:
                 report.created += 1
-            elif _changed(area, row):
+            elif row_changes_area(area, row):
                 report.updated += 1
             else:
                 report.unchanged += 1
@@ -517,7 +482,7 @@ def _apply_import(root: Area, rows: list[FeatureRow], existing: dict[str, Area])
     grids_changed = False
     for row in rows:
         area = by_code.get(row.code)
-        if area is not None and not _changed(area, row):
+        if area is not None and not row_changes_area(area, row):
             continue
         if area is None:
             pc = parent_code(row.code, row.level)
@@ -538,4 +503,4 @@ def _apply_import(root: Area, rows: list[FeatureRow], existing: dict[str, Area])
         by_code[row.code] = area
         grids_changed = grids_changed or row.level == Level.GRID
     if grids_changed:
-        _on_grids_changed()
+        _on_gridsrow_changes_area()
