@@ -219,3 +219,5 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 100
+# Bulk locate (100,000 points) and district GeoJSON imports exceed the 2.5 MB default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024

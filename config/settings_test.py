@@ -7,3 +7,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # Live-server threads must not keep connections open, or PostgreSQL refuses to drop the test DB.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Assertions read English msgids; tests/test_i18n.py checks that Chinese is the real default.
+LANGUAGE_CODE = "en"

@@ -64,7 +64,7 @@ def outsider(db: None) -> User:
 
 
 @pytest.fixture
-def client_for(client: Client):  # type: ignore[no-untyped-def]
+def client_for(client: Client):
     """`client_for(user)` returns the test client logged in as that user."""
 
     def login(user: User) -> Client:

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 
 from resigrid.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # Ninja answers a body it cannot parse with a bare 400; give it the same translated 422
+        # shape as every other input error so that clients handle one kind of answer.
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            detail = [
+                {
+                    "loc": ["body"],
+                    "msg": _("The request body is not valid JSON."),
+                    "type": "json_invalid",
+                }
+            ]
+            return api.create_response(request, {"detail": detail}, status=422)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
     @api.exception_handler(ValidationFailed)
     def on_validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
         detail = [

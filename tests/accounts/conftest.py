@@ -48,4 +48,4 @@ def anon() -> Client:
 
 def make_user(**fields: Any) -> User:
     """UserFactory, typed (factory_boy is untyped)."""
-    return cast(User, UserFactory(**fields))  # type: ignore[no-untyped-call]
+    return cast(User, UserFactory(**fields))

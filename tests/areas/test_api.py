@@ -451,11 +451,22 @@ def test_import_statuses(
     client = client_for(community_admin)
     r = post(client, "/api/areas/330106001002000/import?dry_run=false", good_file())
     assert r.status_code == 404
-    # Not JSON at all: Ninja's parser answers 400 before any GeoJSON rule applies.
+    # Not JSON at all: the same 422 shape as every other input error, nothing written.
     r = client.post(
         "/api/areas/330106001001000/import", "{not json", content_type="application/json"
     )
-    assert (r.status_code, r.json()) == (400, {"detail": "Cannot parse request body"})
+    assert (r.status_code, r.json()) == (
+        422,
+        {
+            "detail": [
+                {
+                    "loc": ["body"],
+                    "msg": "The request body is not valid JSON.",
+                    "type": "json_invalid",
+                }
+            ]
+        },
+    )
     r = post(client, "/api/areas/330106001001000/import", {"type": "Feature"})
     assert r.status_code == 422
     assert r.json()["detail"] == [
