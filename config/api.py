@@ -7,6 +7,9 @@ from resigrid.accounts.api import TokenAuth
 from resigrid.accounts.api import router as accounts_router
 from resigrid.accounts.api_errors import install_error_handlers
 from resigrid.areas.api import router as areas_router
+from resigrid.orgs.api import router as orgs_router
+from resigrid.people.api import router as people_router
+from resigrid.resources.api import router as resources_router
 
 api = NinjaAPI(
     title="Resigrid API",
@@ -18,3 +21,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/accounts/", accounts_router, tags=["accounts"])
 api.add_router("/areas/", areas_router, tags=["areas"])
+api.add_router("/people/", people_router, tags=["people"])
+api.add_router("/orgs/", orgs_router, tags=["orgs"])
+api.add_router("/resources/", resources_router, tags=["resources"])

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "resigrid.accounts",
     "resigrid.areas",
     "resigrid.people",
+    "resigrid.orgs",
+    "resigrid.resources",
     "resigrid.web",
 ]
 

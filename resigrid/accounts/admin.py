@@ -10,7 +10,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from resigrid.accounts.models import AccessToken, RoleBinding, SecurityEvent, User
+from resigrid.accounts.models import (
+    AccessToken,
+    PersonalDataAccess,
+    RoleBinding,
+    SecurityEvent,
+    User,
+)
 from resigrid.accounts.services import revoke_access_token
 from resigrid.core.errors import DomainError
 
@@ -126,4 +132,23 @@ class SecurityEventAdmin(admin.ModelAdmin[SecurityEvent]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin[PersonalDataAccess]):
+    """Read-only: the personal-data access log is evidence, like the security log."""
+
+    list_display = ("at", "user", "action", "subject", "row_count", "ip_address")
+    list_filter = ("action", "subject")
+    search_fields = ("user__username", "subject")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -160,3 +160,40 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
+
+
+class PersonalDataAccess(models.Model):
+    """One row per unmasked read or export of personal data (PIPL art. 51, GB/T 35273 §9)."""
+
+    class Action(models.TextChoices):
+        UNMASKED_READ = "unmasked_read", _("Unmasked read")
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        PURGE = "purge", _("Retention purge")
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_data_accesses",
+        verbose_name=_("user"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    # What was read: a model label ("people.person") and ids, or a ledger name for exports.
+    subject = models.CharField(_("subject"), max_length=64)
+    object_ids = models.JSONField(_("object ids"), default=list, blank=True)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    scope = models.CharField(_("scope"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data accesses")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="pda_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.subject}"

@@ -22,7 +22,16 @@ class Perm(models.TextChoices):
     EDIT_AREA = "area.edit", _("Edit areas, grids and buildings")
     IMPORT_AREA = "area.import", _("Import and export area boundaries")
     VIEW_PEOPLE = "people.view", _("View residents")
+    EDIT_PEOPLE = "people.edit", _("Edit residents, households, carers and volunteers")
+    VIEW_VULNERABLE = "people.vulnerable", _("See who is vulnerable and why (sensitive data)")
     UNMASK_PERSONAL = "people.unmask", _("See unmasked personal data")
+    EXPORT_PERSONAL = "people.export", _("Export ledgers that hold personal data")
+    IMPORT_LEDGER = "ledger.import", _("Import ledgers from Excel")
+    VIEW_ORGS = "orgs.view", _("View party organisations and units")
+    EDIT_ORGS = "orgs.edit", _("Edit party organisations, units and commitments")
+    VIEW_RESOURCES = "resources.view", _("View depots, stock and facilities")
+    EDIT_RESOURCES = "resources.edit", _("Edit depots, facilities and the item catalogue")
+    MOVE_STOCK = "resources.stock", _("Record stock movements")
     MANAGE_USERS = "accounts.manage", _("Manage accounts and roles")
     VIEW_SECURITY_LOG = "accounts.security_log", _("View the security log")
 
@@ -39,18 +48,34 @@ STAFF_ROLES = frozenset(
     }
 )
 
-_STAFF_COMMON = {Perm.VIEW_AREA, Perm.VIEW_PEOPLE}
+_STAFF_COMMON = {Perm.VIEW_AREA, Perm.VIEW_PEOPLE, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES}
+# Those who visit and care for people see who is vulnerable by name; higher levels see counts.
+_COMMUNITY = _STAFF_COMMON | {
+    Perm.EDIT_PEOPLE,
+    Perm.VIEW_VULNERABLE,
+    Perm.EDIT_AREA,
+    Perm.IMPORT_LEDGER,
+    Perm.EXPORT_PERSONAL,
+    Perm.EDIT_ORGS,
+    Perm.EDIT_RESOURCES,
+    Perm.MOVE_STOCK,
+}
+_HIGHER = _STAFF_COMMON | {
+    Perm.EDIT_AREA,
+    Perm.IMPORT_AREA,
+    Perm.EDIT_ORGS,
+    Perm.EDIT_RESOURCES,
+    Perm.MOVE_STOCK,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.RESIDENT: frozenset({Perm.VIEW_AREA}),
-    Role.GRID_WORKER: frozenset(_STAFF_COMMON),
-    Role.COMMUNITY_STAFF: frozenset(_STAFF_COMMON | {Perm.EDIT_AREA}),
-    Role.COMMUNITY_SECRETARY: frozenset(
-        _STAFF_COMMON | {Perm.EDIT_AREA, Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL}
-    ),
-    Role.STREET_STAFF: frozenset(_STAFF_COMMON | {Perm.EDIT_AREA, Perm.IMPORT_AREA}),
-    Role.DISTRICT_STAFF: frozenset(_STAFF_COMMON | {Perm.EDIT_AREA, Perm.IMPORT_AREA}),
-    Role.DEPARTMENT_STAFF: frozenset({Perm.VIEW_AREA}),
+    Role.GRID_WORKER: frozenset(_STAFF_COMMON | {Perm.EDIT_PEOPLE, Perm.VIEW_VULNERABLE}),
+    Role.COMMUNITY_STAFF: frozenset(_COMMUNITY),
+    Role.COMMUNITY_SECRETARY: frozenset(_COMMUNITY | {Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL}),
+    Role.STREET_STAFF: frozenset(_HIGHER),
+    Role.DISTRICT_STAFF: frozenset(_HIGHER),
+    Role.DEPARTMENT_STAFF: frozenset({Perm.VIEW_AREA, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES}),
     Role.ADMIN: frozenset(Perm),
 }
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from resigrid.accounts.models import AccessToken, SecurityEvent, User
+from resigrid.accounts.models import AccessToken, PersonalDataAccess, SecurityEvent, User
 from resigrid.accounts.permissions import can_manage_tokens, can_revoke_token
 from resigrid.accounts.tokens import hash_token, new_raw_token, token_prefix
 from resigrid.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
@@ -133,3 +133,28 @@ def revoke_access_token(
             detail={"token_id": token.pk, "prefix": token.prefix, "owner": token.user.username},
         )
     return token
+
+
+def record_personal_data_access(
+    *,
+    user: User | Any,
+    action: str,
+    subject: str,
+    object_ids: list[int] | None = None,
+    fields: list[str] | None = None,
+    row_count: int = 0,
+    scope: str = "",
+    request: HttpRequest | None = None,
+) -> PersonalDataAccess:
+    """Log an unmasked read or an export of personal data; call inside the reading request."""
+    real_user = user if isinstance(user, User) and user.pk else None
+    return PersonalDataAccess.objects.create(
+        user=real_user,
+        action=action,
+        subject=subject,
+        object_ids=list(object_ids or []),
+        fields=list(fields or []),
+        row_count=row_count,
+        scope=scope[:200],
+        ip_address=client_ip(request),
+    )
