@@ -12,6 +12,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("resigrid.accounts.urls")),
+    path("people/", include("resigrid.people.urls")),
+    path("orgs/", include("resigrid.orgs.urls")),
+    path("resources/", include("resigrid.resources.urls")),
     path("", include("resigrid.web.urls")),
 ]
 
