@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Query, Router, Status
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas import services
+from resigrid.areas import importing, services
 from resigrid.areas.codes import Level
 from resigrid.areas.geojson import export_geojson, grids_feature_collection
 from resigrid.areas.locator import locate_point, locate_points
@@ -262,7 +262,7 @@ def import_(
     dry_run: Query[bool] = True,
 ) -> Status[dict[str, Any]]:
     area = _visible(request, code)
-    report = services.import_geojson(
+    report = importing.import_geojson(
         actor=_user(request), root=area, feature_collection=feature_collection, dry_run=dry_run
     )
     body = {

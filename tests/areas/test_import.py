@@ -11,8 +11,8 @@ from shapely.geometry import box, mapping
 from resigrid.accounts.models import User
 from resigrid.areas.geojson import export_geojson
 from resigrid.areas.geometry import area_m2
+from resigrid.areas.importing import import_geojson
 from resigrid.areas.models import Area, Building
-from resigrid.areas.services import import_geojson
 from resigrid.core.errors import PermissionDeniedError, ValidationFailed
 from tests.areas.helpers import snapshot
 from tests.factories import Tree, square
