@@ -65,3 +65,13 @@ def phone(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: Any) -> Any:
+    """pytest-django's live server, stopped before the test databases are dropped.
+
+    Depending on django_db_setup orders the teardown: the server thread closes its PostgreSQL
+    connection first, so dropping the test database does not find it "accessed by other users".
+    """
+    return live_server
