@@ -105,7 +105,10 @@ class Command(BaseCommand):
             )
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
-        self.stdout.write("Password shown is the one given now; it is the seeding one by default.")
+        self.stdout.write(
+            "Log in at http://127.0.0.1:8000/ (try 'secretary' first). If the demo was seeded "
+            "with --password, that password applies instead."
+        )
 
 
 def _width(text: str) -> int:
