@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from resigrid.areas.models import Area, Building
+from resigrid.areas.models import Area, AreaChange, Building
 
 
 @admin.register(Area)
@@ -17,3 +18,22 @@ class BuildingAdmin(admin.ModelAdmin[Building]):
     list_display = ("name", "grid", "floors", "households", "lon", "lat")
     search_fields = ("name", "address", "grid__code", "grid__name")
     raw_id_fields = ("grid",)
+
+
+@admin.register(AreaChange)
+class AreaChangeAdmin(admin.ModelAdmin[AreaChange]):
+    """Read-only audit of area writes."""
+
+    list_display = ("at", "area", "action", "actor")
+    list_filter = ("action",)
+    search_fields = ("area__code", "area__name", "actor__username")
+    raw_id_fields = ("area", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -21,7 +21,7 @@ from resigrid.areas.geojson import (
     parse_feature_collection,
     row_changes_area,
 )
-from resigrid.areas.models import Area
+from resigrid.areas.models import Area, AreaChange
 from resigrid.areas.permissions import can_import_into
 from resigrid.areas.services import (
     _geometries,
@@ -30,6 +30,8 @@ from resigrid.areas.services import (
     _on_gridsrow_changes_area,
     _set_boundary,
     _stored_geometry,
+    audit_snapshot,
+    record_area_change,
 )
 from resigrid.core.errors import PermissionDeniedError, ValidationFailed
 
@@ -85,7 +87,7 @@ def import_geojson(
             return report
         if dry_run:
             return report
-        _apply_import(root, rows, existing)
+        _apply_import(root, rows, existing, actor)
     return report
 
 
@@ -169,14 +171,17 @@ def _import_geometry_problems(
     return problems
 
 
-def _apply_import(root: Area, rows: list[FeatureRow], existing: dict[str, Area]) -> None:
-    """Write the checked rows, parents first (rows are sorted by level)."""
+def _apply_import(
+    root: Area, rows: list[FeatureRow], existing: dict[str, Area], actor: Any
+) -> None:
+    """Write the checked rows, parents first (rows are sorted by level), each with its audit row."""
     by_code = dict(existing)
     grids_changed = False
     for row in rows:
         area = by_code.get(row.code)
         if area is not None and not row_changes_area(area, row):
             continue
+        before = audit_snapshot(area) if area is not None else None
         if area is None:
             pc = parent_code(row.code, row.level)
             parent = by_code.get(pc) if pc else None
@@ -193,6 +198,7 @@ def _apply_import(root: Area, rows: list[FeatureRow], existing: dict[str, Area])
         if row.geometry is not None:
             _set_boundary(area, row.geometry)
         area.save()
+        record_area_change(area=area, actor=actor, action=AreaChange.Action.IMPORTED, before=before)
         by_code[row.code] = area
         grids_changed = grids_changed or row.level == Level.GRID
     if grids_changed:

@@ -146,3 +146,39 @@ class Building(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AreaChange(models.Model):
+    """Audit row for every write to the area tree: who changed which fields, from what to what.
+
+    Boundaries are recorded by their area in m² (old → new), not as whole geometries.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        IMPORTED = "imported", _("Imported")
+        BUILDING_ADDED = "building_added", _("Building added")
+
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="changes", verbose_name=_("area")
+    )
+    actor = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("area change")
+        verbose_name_plural = _("area changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

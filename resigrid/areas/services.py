@@ -22,7 +22,7 @@ from resigrid.areas.geojson import (
     NAME_MAX_LENGTH,
     grid_kind_error,
 )
-from resigrid.areas.models import Area, Building
+from resigrid.areas.models import Area, AreaChange, Building
 from resigrid.areas.permissions import (
     can_create_root,
     can_edit_area,
@@ -107,6 +107,30 @@ def _parse_boundary_into(errors: Errors, boundary: Any) -> BaseGeometry | None:
     except geo.GeometryError as exc:
         _add(errors, "boundary", exc.message)
         return None
+
+
+AUDITED_FIELDS = ("name", "population", "households", "grid_kind", "area_m2")
+
+
+def audit_snapshot(area: Area) -> dict[str, Any]:
+    return {f: getattr(area, f) for f in AUDITED_FIELDS}
+
+
+def record_area_change(
+    *, area: Area, actor: Any, action: str, before: dict[str, Any] | None = None
+) -> AreaChange:
+    """Write the audit row in the caller's transaction: changed fields as [old, new]."""
+    after = audit_snapshot(area)
+    if before is None:
+        changes = {f: [None, v] for f, v in after.items() if v not in (None, "", 0)}
+    else:
+        changes = {f: [before[f], after[f]] for f in AUDITED_FIELDS if before[f] != after[f]}
+    return AreaChange.objects.create(
+        area=area,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        changes=changes,
+    )
 
 
 def _on_gridsrow_changes_area() -> None:
@@ -206,6 +230,7 @@ def create_area(
         )
         _set_boundary(area, geom)
         area.save()
+        record_area_change(area=area, actor=actor, action=AreaChange.Action.CREATED)
         if level == Level.GRID:
             _on_gridsrow_changes_area()
     return area
@@ -261,6 +286,7 @@ def update_area(
                 _add(errors, "boundary", msg)
         if errors:
             raise _fail(errors)
+        before = audit_snapshot(area)
         if name is not None:
             area.name = name.strip()
         if population is not None:
@@ -272,6 +298,7 @@ def update_area(
         if geom is not None:
             _set_boundary(area, geom)
         area.save()
+        record_area_change(area=area, actor=actor, action=AreaChange.Action.UPDATED, before=before)
         if level == Level.GRID and geom is not None:
             _on_gridsrow_changes_area()
     return area
@@ -320,7 +347,7 @@ def create_building(
             _add(errors, "name", _("This grid already has a building with this name."))
         if errors:
             raise _fail(errors)
-        return Building.objects.create(
+        building = Building.objects.create(
             grid=grid,
             name=name.strip(),
             address=address.strip(),
@@ -329,3 +356,10 @@ def create_building(
             floors=floors,
             households=households,
         )
+        AreaChange.objects.create(
+            area=grid,
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=AreaChange.Action.BUILDING_ADDED,
+            changes={"building": [None, building.name]},
+        )
+        return building

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from resigrid.areas.models import Area, Building
+from resigrid.areas.models import Area, AreaChange, Building
 
 
-def snapshot() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Every column of every area and building, to prove a refused action changed nothing."""
+def snapshot() -> tuple[list[tuple[Any, ...]], ...]:
+    """Every area and building row and the audit rows, to prove a refused action changed nothing."""
     areas = list(
         Area.objects.order_by("pk").values_list(
             "pk",
@@ -29,4 +29,5 @@ def snapshot() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     buildings = list(
         Building.objects.order_by("pk").values_list("pk", "grid_id", "name", "lon", "lat")
     )
-    return areas, buildings
+    audit = list(AreaChange.objects.order_by("pk").values_list("pk", "area_id", "action"))
+    return areas, buildings, audit
