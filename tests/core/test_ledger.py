@@ -204,7 +204,8 @@ def test_a_bad_boolean_says_what_to_write():
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ("110105194912310021", "The ID number's check digit is wrong: please check for a typing error."),
+        ("110105194912310021",
+         "The ID number's check digit is wrong: please check for a typing error."),
         ("1101051949", "An ID number has 18 characters: 17 digits and a digit or X."),
         (110105198001010016, "The ID number was stored as a number and Excel dropped digits: "
                              "format the column as text and type it again."),

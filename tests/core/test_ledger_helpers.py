@@ -19,6 +19,7 @@ from django.db import models
 from django.test import override_settings
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from resigrid.core.ledger import Column, Kind, LedgerSpec
 
@@ -100,7 +101,10 @@ SPEC = LedgerSpec(
     ),
     key=("id_number",),
 )
-HEADERS_ZH = ["姓名", "性别", "身份证号", "联系电话", "出生日期", "独居", "家庭人数", "住房面积", "技能", "健康状况", "备注"]  # fmt: skip
+HEADERS_ZH = [
+    "姓名", "性别", "身份证号", "联系电话", "出生日期", "独居",
+    "家庭人数", "住房面积", "技能", "健康状况", "备注",
+]  # fmt: skip
 HEADERS_EN = [str(c.header) for c in SPEC.columns]
 
 # Valid GB 11643 numbers (check digits computed by resigrid.core.pii).
@@ -144,8 +148,7 @@ def workbook_bytes(
 ) -> bytes:
     """A plain workbook: the header row (Chinese by default) then `rows`."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+    sheet = sheet_of(book)
     sheet.title = title
     sheet.append(list(HEADERS_ZH if header is None else header))
     for row in rows:
@@ -158,6 +161,12 @@ def workbook_bytes(
 def row(**values: Any) -> list[Any]:
     """One data row in SPEC's column order; unnamed cells are empty."""
     return [values.get(c.key) for c in SPEC.columns]
+
+
+def sheet_of(book: Workbook) -> Worksheet:
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    return sheet
 
 
 def read_back(data: bytes, sheet: int = 0) -> list[tuple[Any, ...]]:

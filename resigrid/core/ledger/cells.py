@@ -136,7 +136,7 @@ class Converter:
         if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
             raise CellError(_("Not a number."))
         try:
-            # str() of a float is its shortest round-trip form: 0.1 stays 0.1, not 0.1000000000000000055…
+            # str() of a float is its shortest round-trip form: 0.1 stays 0.1, not 0.1000…055
             value = Decimal(str(raw))
         except InvalidOperation:
             raise CellError(_("Not a number.")) from None
@@ -243,7 +243,8 @@ def render(col: Column, value: Any, *, unmask: bool) -> Any:
 
 
 def _label_of(col: Column, value: Any) -> Label:
-    assert col.choices is not None
+    if col.choices is None:
+        return str(value)
     try:
         return col.choices(value).label
     except ValueError:

@@ -58,7 +58,8 @@ def build_template(spec: LedgerSpec) -> bytes:
     """An empty ledger: headers, one example row, dropdowns, and an instructions sheet."""
     workbook = Workbook()
     sheet = workbook.active
-    assert isinstance(sheet, Worksheet)
+    if not isinstance(sheet, Worksheet):  # a new workbook always has one ordinary sheet
+        raise TypeError("openpyxl returned no active worksheet")
     sheet.title = sheet_title(spec)
     example = [render(col, col.example, unmask=True) for col in spec.columns]
     for index, col in enumerate(spec.columns, start=1):
