@@ -1,0 +1,31 @@
+"""Chinese is the product's default language; English is one switch away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.fixture
+def chinese_default(settings: Any) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"  # the product default; the suite runs in English
+
+
+def test_login_page_is_chinese_by_default(client: Any, chinese_default: None, db: None) -> None:
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "用户名" in html
+    assert "密码" in html
+
+
+def test_api_errors_follow_accept_language(
+    client_for: Any, community_admin: Any, chinese_default: None
+) -> None:
+    client = client_for(community_admin)
+    zh = client.get("/api/areas/locate", {"lon": "200", "lat": "30"})
+    en = client.get("/api/areas/locate", {"lon": "200", "lat": "30"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert zh.status_code == en.status_code == 422
+    assert en.json()["detail"][0]["msg"] == "The longitude must be between −180 and 180."
+    assert zh.json()["detail"][0]["msg"] == "经度必须在−180到180之间。"
