@@ -80,29 +80,25 @@
     legend.addTo(map);
   }
 
-  // The layer names these community_name / density_per_km2; older drafts said community / density.
-  function pick(p, a, b) {
-    return p[a] !== undefined ? p[a] : p[b];
-  }
-
   function showFacts(p) {
     var rows = [
       ["name", p.name],
       ["code", p.code],
-      ["community", pick(p, "community_name", "community")],
+      ["community", p.community_name],
       ["population", fmt(p.population)],
       ["households", fmt(p.households)],
       ["buildings", fmt(p.buildings)],
       ["area", fmt(p.area_km2, 3)],
-      ["density", fmt(pick(p, "density_per_km2", "density"))],
+      ["density", fmt(p.density_per_km2)],
     ];
     facts.replaceChildren();
     rows.forEach(function (r) {
       var dt = document.createElement("dt");
-      dt.className = "col-6 fw-normal text-body-secondary";
+      dt.className = "col-5 fw-normal text-body-secondary";
       dt.textContent = labels[r[0]];
       var dd = document.createElement("dd");
-      dd.className = "col-6 mb-1";
+      // The 15-digit code must not wrap mid-number in the narrow panel.
+      dd.className = "col-7 mb-1" + (r[0] === "code" ? " font-monospace text-nowrap" : "");
       dd.dataset.field = r[0];
       dd.textContent = r[1] === null || r[1] === undefined ? "—" : r[1];
       facts.appendChild(dt);
