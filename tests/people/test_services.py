@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -158,10 +159,8 @@ def test_volunteer_hours_accrue_from_rows(people, grid_worker):
     )
     v.refresh_from_db()
     assert (v.service_hours, v.points) == (Decimal("3.5"), 15)
-    totals = (
-        Volunteer.objects.with_totals().values("hours_from_rows", "points_from_rows").get(pk=v.pk)
-    )
-    assert (totals["hours_from_rows"], totals["points_from_rows"]) == (Decimal("3.5"), 15)
+    totals: Any = Volunteer.objects.with_totals().get(pk=v.pk)
+    assert (totals.hours_from_rows, totals.points_from_rows) == (Decimal("3.5"), 15)
     assert VolunteerService.objects.count() == 2
 
 
