@@ -91,6 +91,7 @@ class Converter:
                     lookup[normalise_label(text)] = value
             self._choice_maps[col.key] = lookup
             self._choice_hint[col.key] = "、".join(str(label) for label in col.choices.labels)
+        self._methods = {kind: getattr(self, f"_to_{kind.value}") for kind in Kind}
         self._true = set(_TRUE_WORDS) | {normalise_label(t) for t in translations(_lazy_yes)}
         self._false = set(_FALSE_WORDS) | {normalise_label(t) for t in translations(_lazy_no)}
 
@@ -104,8 +105,7 @@ class Converter:
             if col.required:
                 raise CellError(_("This column is required."))
             return [] if col.kind == Kind.CHOICES else None
-        method = getattr(self, f"_to_{col.kind.value}")
-        return method(col, raw)
+        return self._methods[col.kind](col, raw)
 
     def _to_text(self, col: Column, raw: Any) -> str:
         if isinstance(raw, float) and raw.is_integer():

@@ -21,7 +21,15 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from resigrid.core.errors import ValidationFailed
 from resigrid.core.ledger.cells import CellError, Converter, normalise_label, translations
-from resigrid.core.ledger.spec import Column, Label, LedgerSpec, ParsedRow, ParseResult, RowError
+from resigrid.core.ledger.spec import (
+    Column,
+    Kind,
+    Label,
+    LedgerSpec,
+    ParsedRow,
+    ParseResult,
+    RowError,
+)
 
 MAX_ROWS = 200_000
 MAX_ERRORS = 1_000
@@ -274,7 +282,7 @@ def _read_rows(
                 errors.add(row_number, col.key, header, str(problem))
                 bad += 1
         for col in absent:
-            values[col.key] = [] if col.kind == "choices" else None
+            values[col.key] = [] if col.kind == Kind.CHOICES else None
         if not bad and row_number == 2 and values == example:
             result.example_row_skipped = True  # the template's example, left in place
             continue
