@@ -52,6 +52,7 @@ class PersonFilters:
     building: int | None = None
     household: int | None = None
     tag: str | None = None
+    vulnerable: bool | None = None
     min_age: int | None = None
     max_age: int | None = None
     residence_type: str | None = None
@@ -64,7 +65,7 @@ class PersonFilters:
     @property
     def sensitive(self) -> bool:
         """Filtering by tag or carer reveals who is vulnerable: VIEW_VULNERABLE scope only."""
-        return self.tag is not None or self.has_carer is not None
+        return self.tag is not None or self.has_carer is not None or bool(self.vulnerable)
 
 
 def filter_persons(user: Any, f: PersonFilters) -> PersonQuerySet:
@@ -79,6 +80,8 @@ def filter_persons(user: Any, f: PersonFilters) -> PersonQuerySet:
         qs = qs.filter(household_id=f.household)
     if f.tag:
         qs = qs.with_tag(f.tag)
+    if f.vulnerable:
+        qs = qs.vulnerable()
     if f.min_age is not None or f.max_age is not None:
         earliest, latest = rules.birth_date_bounds(today(), min_age=f.min_age, max_age=f.max_age)
         qs = qs.born_between(earliest, latest)

@@ -1,5 +1,15 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from resigrid.people import views
 
 app_name = "people"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.person_list, name="person_list"),
+    path("<int:pk>/", views.person_detail, name="person_detail"),
+    path("<int:pk>/unmask/", views.person_unmask, name="person_unmask"),
+    path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("volunteers/", views.volunteer_list, name="volunteer_list"),
+    path("vulnerable/map/", views.vulnerable_map, name="vulnerable_map"),
+]
