@@ -29,6 +29,9 @@ ENTRIES = (
     NavEntry(_("Home"), "web:home", "house", Perm.VIEW_AREA),
     NavEntry(_("Map"), "web:map", "map", Perm.VIEW_AREA),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),
+    NavEntry(_("Residents"), "people:person_list", "people", Perm.VIEW_PEOPLE),
+    NavEntry(_("Vulnerable people"), "people:vulnerable_map", "heart-pulse", Perm.VIEW_PEOPLE),
+    NavEntry(_("Volunteers"), "people:volunteer_list", "person-raised-hand", Perm.VIEW_PEOPLE),
 )
 
 
