@@ -1,4 +1,4 @@
-"""Party organisations (党组织) and members; units (共建单位, 社会组织, 物业 …), contacts, commitments.
+"""Party organisations (党组织) and members; units (共建单位, 社会组织, 物业 …) and commitments.
 
 Scope: every row is reached through an area (the organisation's or the unit's); a role on an area
 covers its subtree. Unit contacts' phones are personal data: ciphertext plus a keyed hash only.
@@ -224,7 +224,7 @@ class Unit(TimeStampedModel):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
-    volunteers = models.ManyToManyField(
+    volunteers: models.ManyToManyField[Volunteer, TeamMembership] = models.ManyToManyField(
         Volunteer,
         through="TeamMembership",
         related_name="teams",

@@ -9,6 +9,7 @@ in the same depot are serialised.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from resigrid.resources.choices import FacilityKind, FacilityStatus, ItemCategor
 if TYPE_CHECKING:
     from resigrid.accounts.models import User
 
-QTY = DecimalField(max_digits=14, decimal_places=2)
+QTY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=QTY)
 
 
@@ -36,7 +37,7 @@ def _scoped(qs: Any, user: Any, perm: Perm, field: str) -> Any:
     return qs.filter(code_scope_q(prefixes, field))
 
 
-def _signed(kind_signs: dict[str, int], prefix: str = "") -> Sum:
+def _signed(kind_signs: Mapping[str, int], prefix: str = "") -> Sum:
     """Conditional sum of movement quantities: +q or −q by kind, other kinds count 0.
 
     An adjustment carries its own direction (`increase`), so it is matched twice.
@@ -53,11 +54,11 @@ def _signed(kind_signs: dict[str, int], prefix: str = "") -> Sum:
     return Sum(Case(*whens, default=ZERO, output_field=QTY), default=Decimal("0"))
 
 
-ON_HAND = {MovementKind.IN: 1, MovementKind.OUT: -1, MovementKind.ADJUST: 1}
-RESERVED = {MovementKind.RESERVE: 1, MovementKind.RELEASE: -1}
+ON_HAND: dict[str, int] = {MovementKind.IN: 1, MovementKind.OUT: -1, MovementKind.ADJUST: 1}
+RESERVED: dict[str, int] = {MovementKind.RESERVE: 1, MovementKind.RELEASE: -1}
 
 
-def _movement_total(kind_signs: dict[str, int], **outer: str) -> Coalesce:
+def _movement_total(kind_signs: Mapping[str, int], **outer: str) -> Coalesce:
     """A correlated subquery: the signed total of the movements matching the outer row."""
     rows = (
         StockMovement.objects.filter(**{k: OuterRef(v) for k, v in outer.items()})
@@ -154,7 +155,7 @@ class DepotItemQuerySet(models.QuerySet["DepotItem"]):
 
     def low(self) -> DepotItemQuerySet:
         """Items whose available stock is below their minimum level."""
-        return self.with_balances().filter(available__lt=F("min_level"))
+        return self.with_balances().filter(available__lt=F("min_level"))  # type: ignore[misc]
 
 
 class DepotItem(models.Model):
@@ -193,7 +194,7 @@ class BatchQuerySet(models.QuerySet["Batch"]):
         return (
             self.with_on_hand()
             .filter(expiry__isnull=False, expiry__lte=today + dt.timedelta(days=days))
-            .filter(on_hand__gt=0)
+            .filter(on_hand__gt=0)  # type: ignore[misc]
         )
 
 
