@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resigrid.people import views
+from resigrid.people import ledger_views, views
 
 app_name = "people"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("volunteers/", views.volunteer_list, name="volunteer_list"),
     path("vulnerable/map/", views.vulnerable_map, name="vulnerable_map"),
+    path("ledgers/<str:kind>/template.xlsx", ledger_views.template, name="ledger_template"),
+    path("ledgers/<str:kind>/export.xlsx", ledger_views.export, name="ledger_export"),
+    path("ledgers/<str:kind>/import/", ledger_views.import_page, name="ledger_import"),
 ]
