@@ -229,8 +229,9 @@ class StockMovementQuerySet(models.QuerySet["StockMovement"]):
     def balance(self) -> dict[str, Decimal]:
         """on_hand, reserved and available over the rows of this queryset."""
         got = self.aggregate(on_hand=_signed(ON_HAND), reserved=_signed(RESERVED))
-        on_hand = Decimal(got["on_hand"] or 0)
-        reserved = Decimal(got["reserved"] or 0)
+        cents = Decimal("0.01")
+        on_hand = Decimal(got["on_hand"] or 0).quantize(cents)
+        reserved = Decimal(got["reserved"] or 0).quantize(cents)
         return {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
 
 
