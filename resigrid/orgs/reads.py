@@ -12,7 +12,7 @@ from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area
 from resigrid.areas.permissions import covers
 from resigrid.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from resigrid.orgs.choices import OrgKind, UnitKind
+from resigrid.orgs.choices import CommitmentKind, OrgKind, Specialty, TeamRole, UnitKind
 from resigrid.orgs.models import (
     Commitment,
     PartyMember,
@@ -256,6 +256,7 @@ def commitment_out(c: Commitment) -> dict[str, Any]:
         "unit_id": c.unit_id,
         "unit_name": c.unit.name,
         "kind": c.kind,
+        "kind_label": str(CommitmentKind(c.kind).label),
         "description": c.description,
         "quantity": c.quantity,
         "uom": c.uom,
@@ -277,6 +278,7 @@ def team_members(unit: Unit) -> list[dict[str, Any]]:
             "volunteer_id": m.volunteer_id,
             "name": m.volunteer.person.name,
             "role": m.role,
+            "role_label": str(TeamRole(m.role).label),
             "joined": m.joined,
         }
         for m in rows.order_by("role", "pk")
@@ -288,6 +290,7 @@ def unit_detail(user: Any, unit: Unit, contacts: list[dict[str, Any]]) -> dict[s
     return {
         **unit_out(user, unit),
         "note": unit.note,
+        "specialty_labels": [str(Specialty(s).label) for s in unit.specialty_values()],
         "contacts": contacts,
         "commitment_list": [commitment_out(c) for c in commitments],
         "team_members": team_members(unit),

@@ -235,6 +235,7 @@ class CommitmentOut(Schema):
     unit_id: int
     unit_name: str
     kind: CommitmentKind
+    kind_label: str
     description: str
     quantity: Decimal
     uom: str

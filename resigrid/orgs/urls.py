@@ -1,5 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from resigrid.orgs import views
 
 app_name = "orgs"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.org_tree, name="tree"),
+    path("members/", views.member_list, name="members"),
+    path("units/", views.unit_list, name="units"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/contacts/unmask/", views.unit_contacts_unmask, name="unit_unmask"),
+]

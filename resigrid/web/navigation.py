@@ -32,6 +32,10 @@ ENTRIES = (
     NavEntry(_("Residents"), "people:person_list", "people", Perm.VIEW_PEOPLE),
     NavEntry(_("Vulnerable people"), "people:vulnerable_map", "heart-pulse", Perm.VIEW_PEOPLE),
     NavEntry(_("Volunteers"), "people:volunteer_list", "person-raised-hand", Perm.VIEW_PEOPLE),
+    NavEntry(_("Party organisations"), "orgs:tree", "flag", Perm.VIEW_ORGS),
+    NavEntry(_("Units"), "orgs:units", "buildings", Perm.VIEW_ORGS),
+    NavEntry(_("Supplies"), "resources:depots", "box-seam", Perm.VIEW_RESOURCES),
+    NavEntry(_("Facilities"), "resources:facilities", "hospital", Perm.VIEW_RESOURCES),
 )
 
 

@@ -1,0 +1,51 @@
+"""Filter forms of the orgs pages (GET; invalid filters show as form errors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from resigrid.orgs.choices import MemberStatus, Specialty, UnitKind
+
+_ANY = [("", _("Any"))]
+_YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def style(form: forms.Form) -> None:
+    """Bootstrap classes on every widget (selects and inputs differ)."""
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs.setdefault("class", css)
+
+
+class UnitFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=_ANY + UnitKind.choices, required=False)
+    specialty = forms.ChoiceField(
+        label=_("Specialty"), choices=_ANY + Specialty.choices, required=False
+    )
+    co_building = forms.ChoiceField(label=_("Co-building"), choices=_YES_NO, required=False)
+    q = forms.CharField(label=_("Name or address"), max_length=60, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
+class MemberFilterForm(forms.Form):
+    org = forms.TypedChoiceField(label=_("Organisation"), coerce=int, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_ANY + MemberStatus.choices, required=False
+    )
+    in_service = forms.ChoiceField(label=_("In-service"), choices=_YES_NO, required=False)
+    q = forms.CharField(label=_("Name"), max_length=30, required=False)
+
+    def __init__(self, *args: Any, orgs: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [("", _("Any")), *orgs]  # type: ignore[attr-defined]
+        style(self)
