@@ -203,6 +203,8 @@ MEDIA_URL = "/media/"
 # Unset, both are derived from SECRET_KEY: fine for the demo, refused by `check --deploy`.
 PII_ENCRYPTION_KEY = os.environ.get("RESIGRID_PII_KEY", "")
 PII_HASH_KEY = os.environ.get("RESIGRID_PII_HASH_KEY", "")
+# Moved-out residents keep their personal fields this long, then `purge_moved_out` clears them.
+PERSON_RETENTION_DAYS = env_int("RESIGRID_PERSON_RETENTION_DAYS", 3 * 365)
 
 # Map: base tiles are off by default (offline intranets); "tianditu" needs a key.
 MAP_TILES = os.environ.get("RESIGRID_MAP_TILES", "none")  # none | osm | tianditu

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from resigrid.accounts.roles import Perm
+from resigrid.areas.maps import tile_layers
 from resigrid.core.errors import DomainError, PermissionDeniedError
 from resigrid.people import care, reads, services
 from resigrid.people.forms import ContactForm, PersonFilterForm, VolunteerFilterForm
@@ -186,8 +187,7 @@ def vulnerable_map(request: HttpRequest) -> HttpResponse:
     config: dict[str, Any] = {
         "geojsonUrl": reverse("api:api-root") + "people/vulnerable/geojson",
         "listUrl": reverse("people:person_list") if names else None,
-        # Base tiles live in resigrid.web (a higher layer): offline until the lead moves them down.
-        "tiles": [],
+        "tiles": tile_layers(),
         "labels": {
             "name": _("Name"),
             "code": _("Code"),

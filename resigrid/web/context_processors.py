@@ -9,7 +9,11 @@ from django.utils.functional import SimpleLazyObject
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    from resigrid.web.navigation import entries_for
+    from resigrid.web.navigation import entries_for, grouped
 
     # Lazy: responses that never render the navbar do not query role bindings.
-    return {"nav_entries": SimpleLazyObject(lambda: entries_for(request.user))}
+    entries = SimpleLazyObject(lambda: entries_for(request.user))
+    return {
+        "nav_entries": entries,
+        "nav_groups": SimpleLazyObject(lambda: grouped(list(entries))),
+    }

@@ -19,23 +19,31 @@ class NavEntry:
     url_name: str
     icon: str  # a Bootstrap Icons name, without the "bi-" prefix
     perm: Perm
+    group: str | Promise | None = None  # entries of one group share a dropdown
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
 
 
+REGISTRIES = _("Registries")
+RESOURCES = _("Supplies and facilities")
+
 ENTRIES = (
     NavEntry(_("Home"), "web:home", "house", Perm.VIEW_AREA),
     NavEntry(_("Map"), "web:map", "map", Perm.VIEW_AREA),
+    NavEntry(_("Residents"), "people:person_list", "people", Perm.VIEW_PEOPLE, REGISTRIES),
+    NavEntry(
+        _("Vulnerable people"), "people:vulnerable_map", "heart-pulse", Perm.VIEW_PEOPLE, REGISTRIES
+    ),
+    NavEntry(
+        _("Volunteers"), "people:volunteer_list", "person-raised-hand", Perm.VIEW_PEOPLE, REGISTRIES
+    ),
+    NavEntry(_("Party organisations"), "orgs:tree", "flag", Perm.VIEW_ORGS, REGISTRIES),
+    NavEntry(_("Units"), "orgs:units", "buildings", Perm.VIEW_ORGS, REGISTRIES),
+    NavEntry(_("Supplies"), "resources:depots", "box-seam", Perm.VIEW_RESOURCES, RESOURCES),
+    NavEntry(_("Facilities"), "resources:facilities", "hospital", Perm.VIEW_RESOURCES, RESOURCES),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),
-    NavEntry(_("Residents"), "people:person_list", "people", Perm.VIEW_PEOPLE),
-    NavEntry(_("Vulnerable people"), "people:vulnerable_map", "heart-pulse", Perm.VIEW_PEOPLE),
-    NavEntry(_("Volunteers"), "people:volunteer_list", "person-raised-hand", Perm.VIEW_PEOPLE),
-    NavEntry(_("Party organisations"), "orgs:tree", "flag", Perm.VIEW_ORGS),
-    NavEntry(_("Units"), "orgs:units", "buildings", Perm.VIEW_ORGS),
-    NavEntry(_("Supplies"), "resources:depots", "box-seam", Perm.VIEW_RESOURCES),
-    NavEntry(_("Facilities"), "resources:facilities", "hospital", Perm.VIEW_RESOURCES),
 )
 
 
@@ -51,3 +59,24 @@ def entries_for(user: Any) -> list[NavEntry]:
         if allowed[entry.perm]:
             out.append(entry)
     return out
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str | Promise | None  # None: the entries stand alone in the bar
+    entries: list[NavEntry]
+
+    @property
+    def url_names(self) -> list[str]:
+        return [e.url_name for e in self.entries]
+
+
+def grouped(entries: list[NavEntry]) -> list[NavGroup]:
+    """Consecutive entries of one group share a dropdown (ungrouped ones a run); order kept."""
+    groups: list[NavGroup] = []
+    for entry in entries:
+        if groups and groups[-1].label == entry.group:
+            groups[-1].entries.append(entry)
+        else:
+            groups.append(NavGroup(entry.group, [entry]))
+    return groups

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from resigrid.areas.maps import tile_layers
 from resigrid.web.summary import scope_summary
-
-TIANDITU_URL = (
-    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
-)
 
 
 @login_required
@@ -28,37 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/map.html", {"map_config": map_config()})
-
-
-def tile_layers() -> list[dict[str, Any]]:
-    """Base layers for settings.MAP_TILES: none (offline), osm, or tianditu (needs a key)."""
-    kind = settings.MAP_TILES
-    if kind == "osm":
-        return [
-            {
-                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                "options": {
-                    "maxZoom": 19,
-                    "attribution": "&copy; OpenStreetMap contributors",
-                },
-            }
-        ]
-    if kind == "tianditu":
-        # 天地图 web-Mercator tiles (vec_w roads, cva_w labels) line up with WGS84 data.
-        # Leaflet fills {s}, {z}, {x} and {y}; the key is put in here.
-        key = settings.TIANDITU_KEY
-        return [
-            {
-                "url": TIANDITU_URL.replace("{layer}", layer).replace("{key}", key),
-                "options": {
-                    "subdomains": "01234567",
-                    "maxZoom": 18,
-                    "attribution": "&copy; 天地图",
-                },
-            }
-            for layer in ("vec", "cva")
-        ]
-    return []
 
 
 def map_config() -> dict[str, Any]:

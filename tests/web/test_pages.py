@@ -16,6 +16,16 @@ def names(rows: Any) -> list[str]:
     return [a.name for a in rows]
 
 
+REGISTRIES = [
+    "people:person_list",
+    "people:vulnerable_map",
+    "people:volunteer_list",
+    "orgs:tree",
+    "orgs:units",
+]
+RESOURCES = ["resources:depots", "resources:facilities"]
+
+
 def nav(response: Any) -> list[str]:
     return [e.url_name for e in response.context["nav_entries"]]
 
@@ -112,7 +122,13 @@ def test_home_for_a_superuser_lists_everything(client_for: Any, tree: Tree) -> N
     s = response.context["summary"]
     assert s.everywhere is True
     assert (s.communities, s.grids, s.residents) == (2, 3, 3600)
-    assert nav(response) == ["web:home", "web:map", "accounts:security_log"]
+    assert nav(response) == [
+        "web:home",
+        "web:map",
+        *REGISTRIES,
+        *RESOURCES,
+        "accounts:security_log",
+    ]
     assert reverse("admin:index") in response.content.decode()
 
 
@@ -124,13 +140,20 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
 
 
 @pytest.mark.parametrize(
-    "persona", ["community_admin", "grid_worker", "resident", "street_admin", "department"]
+    ("persona", "expected"),
+    [
+        ("community_admin", ["web:home", "web:map", *REGISTRIES, *RESOURCES]),
+        ("grid_worker", ["web:home", "web:map", *REGISTRIES, *RESOURCES]),
+        ("resident", ["web:home", "web:map"]),
+        ("street_admin", ["web:home", "web:map", *REGISTRIES, *RESOURCES]),
+        ("department", ["web:home", "web:map", "orgs:tree", "orgs:units", *RESOURCES]),
+    ],
 )
 def test_navigation_hides_what_the_role_may_not_see(
-    request: pytest.FixtureRequest, client_for: Any, persona: str
+    request: pytest.FixtureRequest, client_for: Any, persona: str, expected: list[str]
 ) -> None:
     response = client_for(request.getfixturevalue(persona)).get(reverse("web:home"))
-    assert nav(response) == ["web:home", "web:map"]
+    assert nav(response) == expected
     html = response.content.decode()
     assert 'data-nav="web:map"' in html
     assert 'data-nav="accounts:security_log"' not in html
@@ -207,3 +230,16 @@ def test_the_map_layer_holds_only_grids_in_scope(
     assert response.status_code == 200
     features = response.json()["features"]
     assert [f["properties"]["name"] for f in features] == grids
+
+
+def test_registry_entries_share_one_dropdown(client_for: Any, community_admin: User) -> None:
+    response = client_for(community_admin).get(reverse("web:home"))
+    groups = [
+        (str(g.label) if g.label else None, g.url_names) for g in response.context["nav_groups"]
+    ]
+    assert groups == [
+        (None, ["web:home", "web:map"]),
+        ("Registries", REGISTRIES),
+        ("Supplies and facilities", RESOURCES),
+    ]
+    assert response.content.decode().count('class="dropdown-item') >= len(REGISTRIES + RESOURCES)

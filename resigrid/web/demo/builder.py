@@ -31,6 +31,7 @@ from resigrid.areas.models import Area, Building
 from resigrid.people.models import Household, Person
 from resigrid.web.demo import geometry, population
 from resigrid.web.demo.names import ROAD_NAMES, community_name, full_name, grid_name
+from resigrid.web.demo.people_registry import seed_people_registry
 
 DISTRICT_CODE = "330106000000000"
 DISTRICT_NAME = "韧网示范区"
@@ -69,6 +70,7 @@ class DemoSummary:
     buildings: int = 0
     households: int = 0
     people: int = 0
+    registry: dict[str, int] = field(default_factory=dict)  # rows written by the registry seeders
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, area
 
 
@@ -153,6 +155,8 @@ def build_demo(
             summary.households += counts[1]
             summary.people += counts[2]
             reset_queries()  # DEBUG keeps every statement; the demo writes millions of rows
+        grid_ids = [grid.pk for grid, _residents, _sizes in tree.grids]
+        summary.registry.update(seed_people_registry(seed=seed, grid_ids=grid_ids))
         _write_accounts(seed, tree, password)
     summary.logins = demo_logins()
     return summary

@@ -89,6 +89,10 @@ class Command(BaseCommand):
                 f"{s.buildings} buildings, {s.households} households, {s.people} residents."
             )
         )
+        if s.registry:
+            self.stdout.write(
+                "Registries: " + ", ".join(f"{n} {what}" for what, n in sorted(s.registry.items()))
+            )
 
     def _print_logins(self, logins: list[tuple[str, str, str]], password: str) -> None:
         if not logins:
