@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas.models import scope_prefixes
+from resigrid.areas.models import Area, scope_prefixes
 from resigrid.core.errors import PermissionDeniedError
 from resigrid.orgs import reads, units
 from resigrid.orgs.forms import MemberFilterForm, UnitFilterForm, yes_no
@@ -23,6 +23,12 @@ from resigrid.orgs.models import PartyOrg, Unit
 def _require_view(request: HttpRequest) -> None:
     if scope_prefixes(request.user, Perm.VIEW_ORGS) == []:
         raise PermissionDenied(_("You may not see Party organisations and units."))
+
+
+def ledger_area(user: Any, perm: Perm) -> str:
+    """The widest area of the user's scope: what the ledger links export by default."""
+    top = Area.objects.visible_to(user, perm).order_by("code").values_list("code", flat=True)
+    return top.first() or ""
 
 
 def _query(request: HttpRequest) -> str:
@@ -83,7 +89,17 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orgs/unit_list.html",
-        {"form": form, "rows": rows, "page": page, "query": _query(request)},
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "query": _query(request),
+            "ledger_area": ledger_area(request.user, Perm.VIEW_ORGS),
+            "ledger_kinds": [
+                ("units", _("Units ledger")),
+                ("commitments", _("Commitments ledger")),
+            ],
+        },
     )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import scope_prefixes
 from resigrid.core.errors import PermissionDeniedError, ValidationFailed
+from resigrid.orgs.views import ledger_area
 from resigrid.resources import reads, stock
 from resigrid.resources.choices import Amenity, FacilityStatus, MovementKind
 from resigrid.resources.forms import FacilityFilterForm, MovementForm
@@ -52,6 +53,8 @@ def depot_list(request: HttpRequest) -> HttpResponse:
             "low_stock": reads.low_stock(user),
             "near_expiry": reads.near_expiry(user, day),
             "days": reads.NEAR_EXPIRY_DAYS,
+            "ledger_area": ledger_area(user, Perm.VIEW_RESOURCES),
+            "ledger_kinds": [("stock", _("Stock ledger"), False)],
         },
     )
 
@@ -137,7 +140,13 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["amenity_labels"] = [amenity_labels.get(a, a) for a in row["amenities"]]
         row["status_label"] = status_labels.get(row["status"], row["status"])
-    return render(request, "resources/facility_list.html", {"form": form, "rows": rows})
+    context = {
+        "form": form,
+        "rows": rows,
+        "ledger_area": ledger_area(request.user, Perm.VIEW_RESOURCES),
+        "ledger_kinds": [("facilities", _("Facilities ledger"), True)],
+    }
+    return render(request, "resources/facility_list.html", context)
 
 
 def _tile_layers() -> list[dict[str, Any]]:
