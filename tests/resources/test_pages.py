@@ -91,3 +91,14 @@ def test_resident_refused(stock: Stock, client_for: Any, resident: User) -> None
     client = client_for(resident)
     for url in ("/resources/", "/resources/facilities/", "/resources/map/"):
         assert client.get(url).status_code == 403
+
+
+def test_admin_changelists_open(stock: Stock, client: Any) -> None:
+    admin = User.objects.create_user(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    for path in (
+        "resources/depot", "resources/item", "resources/stockmovement", "resources/facility",
+        "orgs/partyorg", "orgs/partymember", "orgs/unit", "orgs/commitment",
+    ):  # fmt: skip
+        assert client.get(f"/admin/{path}/").status_code == 200, path
+    assert client.get("/admin/resources/stockmovement/add/").status_code == 403
