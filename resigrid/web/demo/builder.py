@@ -28,9 +28,10 @@ from resigrid.accounts.roles import Role
 from resigrid.areas import geometry as area_geometry
 from resigrid.areas.codes import Level, child_code
 from resigrid.areas.models import Area, Building
-from resigrid.people.models import Household, Person
+from resigrid.people.models import Household, Person, Volunteer
 from resigrid.web.demo import geometry, population
 from resigrid.web.demo.names import ROAD_NAMES, community_name, full_name, grid_name
+from resigrid.web.demo.orgs_resources import seed_orgs_resources
 from resigrid.web.demo.people_registry import seed_people_registry
 
 DISTRICT_CODE = "330106000000000"
@@ -157,6 +158,19 @@ def build_demo(
             reset_queries()  # DEBUG keeps every statement; the demo writes millions of rows
         grid_ids = [grid.pk for grid, _residents, _sizes in tree.grids]
         summary.registry.update(seed_people_registry(seed=seed, grid_ids=grid_ids))
+        volunteer_ids = list(
+            Volunteer.objects.filter(person__grid_id__in=grid_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        summary.registry.update(
+            seed_orgs_resources(
+                seed=seed,
+                community_ids=[c.pk for c in tree.communities],
+                grid_ids=grid_ids,
+                volunteer_ids=volunteer_ids,
+            )
+        )
         _write_accounts(seed, tree, password)
     summary.logins = demo_logins()
     return summary
