@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas.models import Area, code_scope_q, scope_prefixes
+from resigrid.areas.models import Area, restrict_to_scope
 from resigrid.core.models import TimeStampedModel
 from resigrid.orgs.choices import (
     CommitmentKind,
@@ -30,20 +30,9 @@ if TYPE_CHECKING:
     from resigrid.accounts.models import User
 
 
-def _scoped(qs: Any, user: Any, perm: Perm, *fields: str) -> Any:
-    """Rows whose area (through any of `fields`) lies in the user's scope for `perm`."""
-    prefixes = scope_prefixes(user, perm)
-    if prefixes is None:
-        return qs.all()
-    q = Q(pk__in=[])
-    for field in fields:
-        q |= code_scope_q(prefixes, field)
-    return qs.filter(q)
-
-
 class PartyOrgQuerySet(models.QuerySet["PartyOrg"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_ORGS) -> PartyOrgQuerySet:
-        return _scoped(self, user, perm, "area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "area__code")
 
 
 class PartyOrg(TimeStampedModel):
@@ -92,9 +81,7 @@ class PartyOrg(TimeStampedModel):
 class PartyMemberQuerySet(models.QuerySet["PartyMember"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_ORGS) -> PartyMemberQuerySet:
         # Seen where the member's organisation is and where the member lives.
-        return _scoped(  # type: ignore[no-any-return]
-            self, user, perm, "org__area__code", "person__grid__code"
-        )
+        return restrict_to_scope(self, user, perm, "org__area__code", "person__grid__code")
 
 
 class PartyMember(TimeStampedModel):
@@ -199,7 +186,7 @@ class ServiceRecord(models.Model):
 
 class UnitQuerySet(models.QuerySet["Unit"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_ORGS) -> UnitQuerySet:
-        return _scoped(self, user, perm, "area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "area__code")
 
     def with_specialty(self, specialty: str) -> UnitQuerySet:
         return self.filter(
@@ -278,7 +265,7 @@ class UnitSpecialty(models.Model):
 
 class UnitContactQuerySet(models.QuerySet["UnitContact"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_ORGS) -> UnitContactQuerySet:
-        return _scoped(self, user, perm, "unit__area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "unit__area__code")
 
 
 class UnitContact(models.Model):
@@ -330,7 +317,7 @@ class TeamMembership(models.Model):
 
 class CommitmentQuerySet(models.QuerySet["Commitment"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_ORGS) -> CommitmentQuerySet:
-        return _scoped(self, user, perm, "unit__area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "unit__area__code")
 
     def valid_on(self, day: Any) -> CommitmentQuerySet:
         return self.filter(

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas.models import Area, Building, code_scope_q, scope_prefixes
+from resigrid.areas.models import Area, Building, restrict_to_scope
 from resigrid.core.models import TimeStampedModel
 from resigrid.people.choices import (
     ContactOutcome,
@@ -31,16 +31,9 @@ if TYPE_CHECKING:
     from resigrid.accounts.models import User
 
 
-def _scoped(qs: Any, user: Any, perm: Perm, field: str) -> Any:
-    prefixes = scope_prefixes(user, perm)
-    if prefixes is None:
-        return qs.all()
-    return qs.filter(code_scope_q(prefixes, field))
-
-
 class HouseholdQuerySet(models.QuerySet["Household"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_PEOPLE) -> HouseholdQuerySet:
-        return _scoped(self, user, perm, "grid__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "grid__code")
 
 
 class Household(TimeStampedModel):
@@ -72,7 +65,7 @@ class Household(TimeStampedModel):
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_PEOPLE) -> PersonQuerySet:
-        return _scoped(self, user, perm, "grid__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "grid__code")
 
     def with_tag(self, tag: str) -> PersonQuerySet:
         return self.filter(Exists(Vulnerability.objects.filter(person=OuterRef("pk"), tag=tag)))
@@ -240,7 +233,7 @@ class EmergencyNeed(models.Model):
 
 class CarerQuerySet(models.QuerySet["Carer"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_VULNERABLE) -> CarerQuerySet:
-        return _scoped(self, user, perm, "person__grid__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "person__grid__code")
 
     def active(self) -> CarerQuerySet:
         return self.filter(active=True)
@@ -296,7 +289,7 @@ class Carer(TimeStampedModel):
 
 class ContactLogQuerySet(models.QuerySet["ContactLog"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_VULNERABLE) -> ContactLogQuerySet:
-        return _scoped(self, user, perm, "person__grid__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "person__grid__code")
 
 
 class ContactLog(models.Model):
@@ -340,7 +333,7 @@ class ContactLog(models.Model):
 
 class VolunteerQuerySet(models.QuerySet["Volunteer"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_PEOPLE) -> VolunteerQuerySet:
-        return _scoped(self, user, perm, "person__grid__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "person__grid__code")
 
     def with_skill(self, skill: str) -> VolunteerQuerySet:
         return self.filter(skills__skill=skill).distinct()
@@ -410,9 +403,7 @@ class VolunteerSkill(models.Model):
 
 class CertificateQuerySet(models.QuerySet["VolunteerCertificate"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_PEOPLE) -> CertificateQuerySet:
-        return _scoped(  # type: ignore[no-any-return]
-            self, user, perm, "volunteer__person__grid__code"
-        )
+        return restrict_to_scope(self, user, perm, "volunteer__person__grid__code")
 
     def expiring(self, today: dt.date, days: int = 30) -> CertificateQuerySet:
         """Certificates still valid today that expire within `days` days."""

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas.models import Area, code_scope_q, scope_prefixes
+from resigrid.areas.models import Area, restrict_to_scope
 from resigrid.core.models import TimeStampedModel
 from resigrid.resources.choices import FacilityKind, FacilityStatus, ItemCategory, MovementKind
 
@@ -28,13 +28,6 @@ if TYPE_CHECKING:
 
 QTY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=QTY)
-
-
-def _scoped(qs: Any, user: Any, perm: Perm, field: str) -> Any:
-    prefixes = scope_prefixes(user, perm)
-    if prefixes is None:
-        return qs.all()
-    return qs.filter(code_scope_q(prefixes, field))
 
 
 def _signed(kind_signs: Mapping[str, int], prefix: str = "") -> Sum:
@@ -72,7 +65,7 @@ def _movement_total(kind_signs: Mapping[str, int], **outer: str) -> Coalesce:
 
 class DepotQuerySet(models.QuerySet["Depot"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_RESOURCES) -> DepotQuerySet:
-        return _scoped(self, user, perm, "area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "area__code")
 
 
 class Depot(TimeStampedModel):
@@ -144,7 +137,7 @@ class Item(TimeStampedModel):
 
 class DepotItemQuerySet(models.QuerySet["DepotItem"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_RESOURCES) -> DepotItemQuerySet:
-        return _scoped(self, user, perm, "depot__area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "depot__area__code")
 
     def with_balances(self) -> DepotItemQuerySet:
         """Annotate on_hand, reserved and available (= on hand − reserved) from the movements."""
@@ -184,7 +177,7 @@ class DepotItem(models.Model):
 
 class BatchQuerySet(models.QuerySet["Batch"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_RESOURCES) -> BatchQuerySet:
-        return _scoped(self, user, perm, "depot__area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "depot__area__code")
 
     def with_on_hand(self) -> BatchQuerySet:
         return self.annotate(on_hand=_movement_total(ON_HAND, batch="pk"))
@@ -224,7 +217,7 @@ class StockMovementQuerySet(models.QuerySet["StockMovement"]):
     def visible_to(
         self, user: User | Any, perm: Perm = Perm.VIEW_RESOURCES
     ) -> StockMovementQuerySet:
-        return _scoped(self, user, perm, "depot__area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "depot__area__code")
 
     def balance(self) -> dict[str, Decimal]:
         """on_hand, reserved and available over the rows of this queryset."""
@@ -278,7 +271,7 @@ class StockMovement(models.Model):
 
 class FacilityQuerySet(models.QuerySet["Facility"]):
     def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_RESOURCES) -> FacilityQuerySet:
-        return _scoped(self, user, perm, "area__code")  # type: ignore[no-any-return]
+        return restrict_to_scope(self, user, perm, "area__code")
 
 
 class Facility(TimeStampedModel):
