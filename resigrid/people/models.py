@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.roles import Perm
@@ -77,9 +78,17 @@ class PersonQuerySet(models.QuerySet["Person"]):
         cond = Exists(Carer.objects.filter(person=OuterRef("pk"), active=True))
         return self.filter(cond if has else ~cond)
 
-    def without_active_carer(self) -> PersonQuerySet:
-        """Vulnerable people nobody is paired with: the list that must stay empty."""
-        return self.vulnerable().with_active_carer(False)
+    def current(self, day: dt.date | None = None) -> PersonQuerySet:
+        """People still living here on `day` (today by default): a move-out on a later day
+        still counts them, as the per-grid counts do."""
+        day = day or timezone.localdate()
+        return self.filter(Q(moved_out__isnull=True) | Q(moved_out__gt=day))
+
+    def without_active_carer(self, day: dt.date | None = None) -> PersonQuerySet:
+        """Current vulnerable residents nobody is paired with: the list that must stay empty.
+
+        People who have moved out need no carer here, so they are left out (like the counts)."""
+        return self.current(day).vulnerable().with_active_carer(False)
 
     def with_skill(self, skill: str) -> PersonQuerySet:
         return self.filter(

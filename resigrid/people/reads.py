@@ -224,8 +224,7 @@ def vulnerable_counts(user: Any) -> list[dict[str, Any]]:
         by_tag.setdefault(grid_id, {})[tag] = n
     uncared = dict(
         Person.objects.filter(grid__in=grids)
-        .filter(Q(moved_out__isnull=True) | Q(moved_out__gt=day))
-        .without_active_carer()
+        .without_active_carer(day)
         .values("grid_id")
         .annotate(n=Count("id"))
         .values_list("grid_id", "n")
