@@ -59,13 +59,13 @@ def _fmt(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _lock(depot: Depot, item: Item, *, create: bool) -> DepotItem | None:
-    """Lock (creating if asked) the row that serialises writers of this depot and item."""
-    if create:
-        DepotItem.objects.get_or_create(
-            depot=depot, item=item, defaults={"min_level": item.default_min_level}
-        )
-    return DepotItem.objects.select_for_update().filter(depot=depot, item=item).first()
+def _lock(depot: Depot, item: Item) -> DepotItem:
+    """Lock the row that serialises writers of this depot and item (created on first use; a
+    refused movement rolls the creation back with everything else)."""
+    DepotItem.objects.get_or_create(
+        depot=depot, item=item, defaults={"min_level": item.default_min_level}
+    )
+    return DepotItem.objects.select_for_update().get(depot=depot, item=item)
 
 
 def _batch_for_in(
@@ -180,12 +180,10 @@ def record_movement(
         )
 
     with transaction.atomic():
-        locked = _lock(depot, item, create=adds)
+        _lock(depot, item)
         if adds:
             batch = _batch_for_in(depot, item, batch_number, expiry)
             return [StockMovement.objects.bulk_create([row(batch, qty)])[0]]
-        if locked is None:
-            raise _short(depot, item, _("available"), Decimal("0"), qty)
         balance = StockMovement.objects.filter(depot=depot, item=item).balance()
         if kind == MovementKind.RELEASE:
             if balance["reserved"] < qty:
