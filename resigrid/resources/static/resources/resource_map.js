@@ -119,8 +119,10 @@
       var grids = drawGrids(results[0]);
       var points = drawPoints(results[1]);
       var n = (results[1].features || []).length;
-      var bounds = n > 0 ? points.getBounds() : grids ? grids.getBounds() : null;
-      if (bounds) map.fitBounds(bounds, { padding: [16, 16] });
+      // The grids give the context; points outside every visible grid still fit in.
+      var bounds = grids ? grids.getBounds() : null;
+      if (n > 0) bounds = bounds ? bounds.extend(points.getBounds()) : points.getBounds();
+      if (bounds) map.fitBounds(bounds, { padding: [16, 16], animate: false });
       statusEl.textContent = n === 0 ? labels.empty : labels.count.replace("%(count)s", n);
       document.getElementById("resource-map").dataset.loaded = "true";
     })
