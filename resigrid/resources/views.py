@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from resigrid.accounts.roles import Perm
+from resigrid.areas.maps import tile_layers
 from resigrid.areas.models import scope_prefixes
 from resigrid.core.errors import PermissionDeniedError, ValidationFailed
 from resigrid.orgs.views import ledger_area
@@ -149,22 +149,6 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     return render(request, "resources/facility_list.html", context)
 
 
-def _tile_layers() -> list[dict[str, Any]]:
-    """Base tiles from settings.MAP_TILES: "osm" or none (the offline default).
-
-    The full choice (with 天地图) lives in web.views.tile_layers, which this app may not import;
-    see the report about moving it down to core.
-    """
-    if getattr(settings, "MAP_TILES", "") == "osm":
-        return [
-            {
-                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                "options": {"maxZoom": 19, "attribution": "&copy; OpenStreetMap contributors"},
-            }
-        ]
-    return []
-
-
 @login_required
 @require_GET
 def resource_map(request: HttpRequest) -> HttpResponse:
@@ -174,7 +158,7 @@ def resource_map(request: HttpRequest) -> HttpResponse:
         "gridsUrl": api + "areas/grids/geojson",
         "pointsUrl": api + "resources/map/geojson",
         "depotUrl": reverse("resources:depot", args=[0]).replace("/0/", "/{id}/"),
-        "tiles": _tile_layers(),
+        "tiles": tile_layers(),
         "labels": {
             "depot": _("Depot"),
             "lowItems": _("Items below minimum"),
