@@ -1,9 +1,9 @@
-"""Ledger pages of supplies and facilities (the generic pages live in orgs.ledger_views)."""
+"""Ledger pages of supplies and facilities (generic pages: areas.ledger_pages)."""
 
 from __future__ import annotations
 
 from resigrid.accounts.roles import Perm
-from resigrid.orgs.ledger_views import Ledger, LedgerPages
+from resigrid.areas.ledger_pages import Ledger, LedgerPages
 from resigrid.resources import ledgers
 
 pages = LedgerPages(
@@ -15,6 +15,7 @@ pages = LedgerPages(
             ledgers.FACILITIES, ledgers.import_facilities, ledgers.export_facilities
         ),
     },
+    template_name="orgs/ledger_import.html",
 )
 template = pages.template
 export = pages.export
