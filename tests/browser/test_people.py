@@ -83,7 +83,8 @@ def test_grid_worker_logs_a_phone_call_with_a_vulnerable_resident(
     rows = phone.locator("#person-rows > li")
     expect(rows).to_have_count(1)
     assert rows.locator("a").inner_text() == "张奶奶"
-    assert rows.locator(".badge").all_inner_texts() == ["chronic_illness", "living_alone"]
+    # Tags show their translated labels (the browser asks for Chinese).
+    assert rows.locator(".badge").all_inner_texts() == ["慢病", "独居老人（65岁以上）"]
 
     rows.locator("a").click()
     phone.wait_for_url(f"{base}/people/{zhang.pk}/")
