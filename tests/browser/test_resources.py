@@ -3,8 +3,6 @@ records a withdrawal that is too large (refused with the field's message)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,31 +13,9 @@ from resigrid.accounts.roles import Role
 from resigrid.resources.models import Depot, Facility, Item, StockMovement
 from tests.factories import TEST_PASSWORD, Tree, UserFactory, bind
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path("/tmp/resigrid-resource-map.png")  # noqa: S108 - for a human to look at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is missing and CI=true: the browser tests must run in CI.")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
-def live_server(django_db_setup: None, live_server: Any) -> Any:
-    # Stop the server thread before the test database is dropped (see tests/browser/conftest).
-    return live_server
 
 
 def test_secretary_map_and_refused_withdrawal(live_server: Any, browser: Any) -> None:
