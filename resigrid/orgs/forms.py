@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from resigrid.core.forms import BootstrapForm
 from resigrid.orgs.choices import MemberStatus, Specialty, UnitKind
 
 _ANY = [("", _("Any"))]
@@ -24,7 +25,7 @@ def style(form: forms.Form) -> None:
         field.widget.attrs.setdefault("class", css)
 
 
-class UnitFilterForm(forms.Form):
+class UnitFilterForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=_ANY + UnitKind.choices, required=False)
     specialty = forms.ChoiceField(
         label=_("Specialty"), choices=_ANY + Specialty.choices, required=False
@@ -37,7 +38,7 @@ class UnitFilterForm(forms.Form):
         style(self)
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(BootstrapForm):
     org = forms.TypedChoiceField(label=_("Organisation"), coerce=int, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=_ANY + MemberStatus.choices, required=False

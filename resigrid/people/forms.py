@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from resigrid.core.forms import BootstrapForm
 from resigrid.people.choices import ContactOutcome, ContactWay, Skill, Tag
 
 
@@ -15,7 +16,7 @@ def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(BootstrapForm):
     grid = forms.CharField(label=_("Grid code"), required=False, max_length=15)
     building = forms.IntegerField(label=_("Building"), required=False, min_value=1)
     tag = forms.ChoiceField(label=_("Tag"), required=False, choices=_blank(Tag.choices))
@@ -35,12 +36,12 @@ class PersonFilterForm(forms.Form):
         return data
 
 
-class VolunteerFilterForm(forms.Form):
+class VolunteerFilterForm(BootstrapForm):
     grid = forms.CharField(label=_("Grid code"), required=False, max_length=15)
     skill = forms.ChoiceField(label=_("Skill"), required=False, choices=_blank(Skill.choices))
 
 
-class ContactForm(forms.Form):
+class ContactForm(BootstrapForm):
     date = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
@@ -56,5 +57,5 @@ class ContactForm(forms.Form):
     )
 
     def __init__(self, *args: object, carers: list[tuple[int, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["carer"].choices = [("", "—"), *carers]  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from resigrid.core.forms import BootstrapForm
 from resigrid.resources.choices import FacilityKind, FacilityStatus, MovementKind
 from resigrid.resources.models import Item
 
@@ -25,7 +26,7 @@ def style(form: forms.Form) -> None:
         field.widget.attrs.setdefault("class", css)
 
 
-class MovementForm(forms.Form):
+class MovementForm(BootstrapForm):
     item = forms.ModelChoiceField(
         label=_("Item"), queryset=Item.objects.order_by("category", "code")
     )
@@ -49,7 +50,7 @@ class MovementForm(forms.Form):
         style(self)
 
 
-class FacilityFilterForm(forms.Form):
+class FacilityFilterForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=_ANY + FacilityKind.choices, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=_ANY + FacilityStatus.choices, required=False
