@@ -30,6 +30,11 @@ def move(actor: User, stock: Stock, kind: str, qty: str, **extra: object) -> lis
     )
 
 
+def water_batch_in(user: User, stock: Stock, quantity: str, number: str, expiry: dt.date) -> None:
+    """Stock in one batch of water (a shelf-life item needs a batch number and expiry)."""
+    move(user, stock, "in", quantity, item=stock.water, batch_number=number, expiry=expiry)
+
+
 def test_balance_is_the_sum_of_movements(stock: Stock, community_staff: User) -> None:
     move(community_staff, stock, "in", "20", reason="采购")
     move(community_staff, stock, "out", "3", reason="发放")
@@ -104,24 +109,8 @@ def test_tracked_item_needs_batch_and_expiry(stock: Stock, community_staff: User
 
 
 def test_withdrawal_takes_earliest_expiry_first(stock: Stock, community_staff: User) -> None:
-    move(
-        community_staff,
-        stock,
-        "in",
-        "5",
-        item=stock.water,
-        batch_number="LATE",
-        expiry=dt.date(2027, 6, 1),
-    )
-    move(
-        community_staff,
-        stock,
-        "in",
-        "3",
-        item=stock.water,
-        batch_number="EARLY",
-        expiry=dt.date(2026, 12, 1),
-    )
+    water_batch_in(community_staff, stock, "5", "LATE", dt.date(2027, 6, 1))
+    water_batch_in(community_staff, stock, "3", "EARLY", dt.date(2026, 12, 1))
     rows = move(community_staff, stock, "out", "4", item=stock.water)
     assert [(r.batch.number, r.quantity) for r in rows if r.batch] == [
         ("EARLY", D("3.00")),
@@ -135,24 +124,8 @@ def test_withdrawal_takes_earliest_expiry_first(stock: Stock, community_staff: U
 
 
 def test_named_batch_cannot_go_negative(stock: Stock, community_staff: User) -> None:
-    move(
-        community_staff,
-        stock,
-        "in",
-        "5",
-        item=stock.water,
-        batch_number="A",
-        expiry=dt.date(2027, 1, 1),
-    )
-    move(
-        community_staff,
-        stock,
-        "in",
-        "5",
-        item=stock.water,
-        batch_number="B",
-        expiry=dt.date(2027, 2, 1),
-    )
+    water_batch_in(community_staff, stock, "5", "A", dt.date(2027, 1, 1))
+    water_batch_in(community_staff, stock, "5", "B", dt.date(2027, 2, 1))
     with pytest.raises(ValidationFailed) as exc:
         move(community_staff, stock, "out", "6", item=stock.water, batch_number="A")
     assert exc.value.errors == {
@@ -165,15 +138,7 @@ def test_named_batch_cannot_go_negative(stock: Stock, community_staff: User) -> 
 
 
 def test_batch_expiry_cannot_change(stock: Stock, community_staff: User) -> None:
-    move(
-        community_staff,
-        stock,
-        "in",
-        "5",
-        item=stock.water,
-        batch_number="A",
-        expiry=dt.date(2027, 1, 1),
-    )
+    water_batch_in(community_staff, stock, "5", "A", dt.date(2027, 1, 1))
     with pytest.raises(ValidationFailed) as exc:
         move(
             community_staff,
@@ -212,15 +177,7 @@ def test_community_staff_may_not_move_stock_in_other_community(
 
 
 def test_low_stock_list(stock: Stock, community_staff: User) -> None:
-    move(
-        community_staff,
-        stock,
-        "in",
-        "12",
-        item=stock.water,
-        batch_number="A",
-        expiry=dt.date(2027, 1, 1),
-    )
+    water_batch_in(community_staff, stock, "12", "A", dt.date(2027, 1, 1))
     move(community_staff, stock, "in", "2")
     DepotItem.objects.filter(item=stock.tent).update(min_level=D("5"))
     low = DepotItem.objects.low()
