@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "resigrid.people",
     "resigrid.orgs",
     "resigrid.resources",
+    "resigrid.registers",
+    "resigrid.notify",
+    "resigrid.cases",
     "resigrid.web",
 ]
 
@@ -225,3 +228,35 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 100
 # Bulk locate (100,000 points) and district GeoJSON imports exceed the 2.5 MB default.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
+# Email (SMTP): notifications to staff and anonymous reporters go through the notify outbox.
+EMAIL_HOST = os.environ.get("RESIGRID_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("RESIGRID_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("RESIGRID_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RESIGRID_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("RESIGRID_EMAIL_TLS", False)
+EMAIL_TIMEOUT = env_int("RESIGRID_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("RESIGRID_EMAIL_FROM", "resigrid@localhost")
+# Absolute base of links in messages (emails are read outside the site).
+SITE_URL = os.environ.get("RESIGRID_SITE_URL", "http://127.0.0.1:8000")
+
+# Notify outbox workers: lease per claimed delivery, retries with exponential backoff.
+NOTIFY_LEASE_SECONDS = env_int("RESIGRID_NOTIFY_LEASE_SECONDS", 60)
+NOTIFY_MAX_ATTEMPTS = env_int("RESIGRID_NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_BACKOFF_SECONDS = env_int("RESIGRID_NOTIFY_BACKOFF_SECONDS", 30)
+
+# Cases: default minutes per stage when no category up the tree sets them (accept, dispatch,
+# handle, verify), per priority.
+CASE_DEFAULT_DEADLINES = {
+    "urgent": (30, 60, 24 * 60, 12 * 60),
+    "high": (2 * 60, 4 * 60, 3 * 24 * 60, 24 * 60),
+    "normal": (4 * 60, 8 * 60, 7 * 24 * 60, 2 * 24 * 60),
+}
+CASE_DUPLICATE_RADIUS_M = float(os.environ.get("RESIGRID_CASE_DUPLICATE_RADIUS_M", "100"))
+CASE_WHISTLE_ANSWER_MINUTES = env_int("RESIGRID_CASE_WHISTLE_ANSWER_MINUTES", 30)
+CASE_PHOTO_MAX_BYTES = env_int("RESIGRID_CASE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+CASE_PHOTO_MAX_COUNT = env_int("RESIGRID_CASE_PHOTO_MAX_COUNT", 6)
+# 满意率: weight of "basically satisfied" (基本满意) against "satisfied".
+CASE_BASICALLY_SATISFIED_WEIGHT = float(
+    os.environ.get("RESIGRID_CASE_BASICALLY_SATISFIED_WEIGHT", "0.9")
+)

@@ -1,5 +1,8 @@
 """Settings for the test suite: the real databases, faster hashing, no secure cookies."""
 
+import tempfile
+from pathlib import Path
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -9,3 +12,5 @@ CSRF_COOKIE_SECURE = False
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Assertions read English msgids; tests/test_i18n.py checks that Chinese is the real default.
 LANGUAGE_CODE = "en"
+# Uploaded photos go to a throwaway folder, never into the checkout.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="resigrid-test-media-"))

@@ -32,6 +32,10 @@ class Perm(models.TextChoices):
     VIEW_RESOURCES = "resources.view", _("View depots, stock and facilities")
     EDIT_RESOURCES = "resources.edit", _("Edit depots, facilities and the item catalogue")
     MOVE_STOCK = "resources.stock", _("Record stock movements")
+    VIEW_CASES = "cases.view", _("View cases in the area")
+    MANAGE_CASES = "cases.manage", _("Accept, dispatch, close and supervise cases")
+    VERIFY_CASES = "cases.verify", _("Verify handled cases on site")
+    EDIT_DUTIES = "registers.duties", _("Edit the responsibility list and case time limits")
     MANAGE_USERS = "accounts.manage", _("Manage accounts and roles")
     VIEW_SECURITY_LOG = "accounts.security_log", _("View the security log")
 
@@ -49,28 +53,40 @@ STAFF_ROLES = frozenset(
 )
 
 _STAFF_COMMON = {Perm.VIEW_AREA, Perm.VIEW_PEOPLE, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES}
+_CASES = {Perm.VIEW_CASES, Perm.MANAGE_CASES, Perm.VERIFY_CASES}
 # Those who visit and care for people see who is vulnerable by name; higher levels see counts.
-_COMMUNITY = _STAFF_COMMON | {
-    Perm.EDIT_PEOPLE,
-    Perm.VIEW_VULNERABLE,
-    Perm.EDIT_AREA,
-    Perm.IMPORT_LEDGER,
-    Perm.EXPORT_PERSONAL,
-    Perm.EDIT_ORGS,
-    Perm.EDIT_RESOURCES,
-    Perm.MOVE_STOCK,
-}
-_HIGHER = _STAFF_COMMON | {
-    Perm.EDIT_AREA,
-    Perm.IMPORT_AREA,
-    Perm.EDIT_ORGS,
-    Perm.EDIT_RESOURCES,
-    Perm.MOVE_STOCK,
-}
+_COMMUNITY = (
+    _STAFF_COMMON
+    | _CASES
+    | {
+        Perm.EDIT_PEOPLE,
+        Perm.VIEW_VULNERABLE,
+        Perm.EDIT_AREA,
+        Perm.IMPORT_LEDGER,
+        Perm.EXPORT_PERSONAL,
+        Perm.EDIT_ORGS,
+        Perm.EDIT_RESOURCES,
+        Perm.MOVE_STOCK,
+    }
+)
+_HIGHER = (
+    _STAFF_COMMON
+    | _CASES
+    | {
+        Perm.EDIT_DUTIES,
+        Perm.EDIT_AREA,
+        Perm.IMPORT_AREA,
+        Perm.EDIT_ORGS,
+        Perm.EDIT_RESOURCES,
+        Perm.MOVE_STOCK,
+    }
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.RESIDENT: frozenset({Perm.VIEW_AREA}),
-    Role.GRID_WORKER: frozenset(_STAFF_COMMON | {Perm.EDIT_PEOPLE, Perm.VIEW_VULNERABLE}),
+    Role.GRID_WORKER: frozenset(
+        _STAFF_COMMON | {Perm.EDIT_PEOPLE, Perm.VIEW_VULNERABLE, Perm.VIEW_CASES, Perm.VERIFY_CASES}
+    ),
     Role.COMMUNITY_STAFF: frozenset(_COMMUNITY),
     Role.COMMUNITY_SECRETARY: frozenset(_COMMUNITY | {Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL}),
     Role.STREET_STAFF: frozenset(_HIGHER),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -368,3 +369,33 @@ class Commitment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.description
+
+
+class UnitAccount(models.Model):
+    """A user who acts for a unit: receives its dispatched cases and answers its whistles."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="accounts", verbose_name=_("unit")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unit_accounts",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unit account")
+        verbose_name_plural = _("unit accounts")
+        constraints = [models.UniqueConstraint(fields=["unit", "user"], name="uniq_unit_account")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.user}"
+
+
+def units_of(user: User | Any) -> models.QuerySet[Unit]:
+    """The units `user` acts for (none for anonymous users)."""
+    if not getattr(user, "is_authenticated", False):
+        return Unit.objects.none()
+    return Unit.objects.filter(accounts__user=user)

@@ -1,0 +1,30 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    PATROL = "patrol", _("Grid worker patrol")
+    HOTLINE = "hotline", _("Hotline 12345")
+    SENSOR = "sensor", _("Sensor rule")
+    ASSIGNED = "assigned", _("Assigned by a higher level (上级交办)")
+    INSPECTION = "inspection", _("Inspection finding")
+    OPEN311 = "open311", _("Open311 client")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class PhotoStage(models.TextChoices):
+    REPORT = "report", _("Report")
+    RESULT = "result", _("Result")
+    VERIFY = "verify", _("Verification")
+
+
+class RequestKind(models.TextChoices):
+    POSTPONE = "postpone", _("Postponement (延期)")
+    SUSPEND = "suspend", _("Suspension (缓办)")
+    REOPEN = "reopen", _("Reopen after an unsatisfied rating")

@@ -1,0 +1,142 @@
+"""Case categories with their time limits, and the responsibility list (权责清单): who leads and
+who supports, per category and area."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from resigrid.accounts.roles import Perm
+from resigrid.areas.models import Area, restrict_to_scope
+from resigrid.core.models import TimeStampedModel
+from resigrid.orgs.models import Unit
+from resigrid.registers.choices import CategoryKind, Phase, Priority
+
+if TYPE_CHECKING:
+    from resigrid.accounts.models import User
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def active(self) -> CategoryQuerySet:
+        return self.filter(active=True)
+
+    def leaves(self) -> CategoryQuerySet:
+        """Categories a case may carry: active ones without active children."""
+        return self.active().exclude(children__active=True)
+
+
+class Category(TimeStampedModel):
+    """A node of the category tree. `code` is hierarchical (`01`, `01.03`) and is also the
+    Open311 `service_code`."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=10, choices=CategoryKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    keywords = models.CharField(_("keywords"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = CategoryQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        children: models.Manager[Category]
+        deadlines: models.Manager[Deadline]
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Deadline(models.Model):
+    """Minutes allowed per stage for a category and priority. A category without a row for a
+    priority takes its nearest ancestor's; the last default is settings.CASE_DEFAULT_DEADLINES."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("category")
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    accept_minutes = models.PositiveIntegerField(_("minutes to accept"))
+    dispatch_minutes = models.PositiveIntegerField(_("minutes to dispatch"))
+    handle_minutes = models.PositiveIntegerField(_("minutes to handle"))
+    verify_minutes = models.PositiveIntegerField(_("minutes to verify"))
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "priority"], name="uniq_deadline"),
+            models.CheckConstraint(
+                condition=Q(accept_minutes__gt=0)
+                & Q(dispatch_minutes__gt=0)
+                & Q(handle_minutes__gt=0)
+                & Q(verify_minutes__gt=0),
+                name="deadline_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} {self.priority}"
+
+
+class DutyQuerySet(models.QuerySet["Duty"]):
+    def visible_to(self, user: User | Any, perm: Perm = Perm.VIEW_ORGS) -> DutyQuerySet:
+        return restrict_to_scope(self, user, perm, "area__code")
+
+    def active(self) -> DutyQuerySet:
+        return self.filter(active=True)
+
+
+class Duty(TimeStampedModel):
+    """权责清单: for a category in an area (and the areas below it), in a phase, the lead unit and
+    the support units, and what each must do."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="duties", verbose_name=_("category")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="duties", verbose_name=_("area")
+    )
+    phase = models.CharField(
+        _("phase"), max_length=10, choices=Phase.choices, default=Phase.RESPOND
+    )
+    lead_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="lead_duties", verbose_name=_("lead unit")
+    )
+    support_units = models.ManyToManyField(
+        Unit, related_name="support_duties", blank=True, verbose_name=_("support units")
+    )
+    tasks = models.TextField(_("what each must do"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = DutyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("duty")
+        verbose_name_plural = _("duties (responsibility list)")
+        ordering = ["category__code", "area__code", "phase"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "area", "phase"],
+                condition=Q(active=True),
+                name="uniq_active_duty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} @ {self.area.code} → {self.lead_unit}"
