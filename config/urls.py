@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("people/", include("resigrid.people.urls")),
     path("orgs/", include("resigrid.orgs.urls")),
     path("resources/", include("resigrid.resources.urls")),
+    path("cases/", include("resigrid.cases.urls")),
     path("", include("resigrid.web.urls")),
 ]
 

@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 
-from resigrid.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from resigrid.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailed,
+)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -56,3 +61,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NotFoundError)
     def on_not_found(request: HttpRequest, exc: NotFoundError) -> HttpResponse:
         return api.create_response(request, {"detail": str(exc.message)}, status=404)
+
+    @api.exception_handler(ConflictError)
+    def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+        body: dict[str, str] = {"detail": str(exc.message)}
+        if exc.state is not None:
+            body["state"] = exc.state
+        return api.create_response(request, body, status=409)

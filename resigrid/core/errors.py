@@ -34,3 +34,14 @@ class PermissionDeniedError(DomainError):
 
 class NotFoundError(DomainError):
     """The object does not exist or is not visible to the user."""
+
+
+class ConflictError(DomainError):
+    """The object changed under the request (e.g. a case already moved on); retry after reading
+    it again. `state` names the current state when there is one."""
+
+    def __init__(
+        self, message: str | Promise, *, field: str | None = None, state: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.state = state

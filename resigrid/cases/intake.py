@@ -1,0 +1,162 @@
+"""New cases: from residents (logged in or anonymous), grid workers, the hotline, sensors,
+higher levels and inspections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from resigrid.accounts.roles import Perm
+from resigrid.areas.locator import locate_point
+from resigrid.areas.permissions import covers
+from resigrid.cases import feedback
+from resigrid.cases.choices import PhotoStage, Source
+from resigrid.cases.models import Case
+from resigrid.cases.photos import CheckedPhoto
+from resigrid.cases.services import attach_photos, log, start_stage
+from resigrid.cases.workflow import Stage
+from resigrid.core import pii
+from resigrid.core.errors import PermissionDeniedError, ValidationFailed
+from resigrid.registers.choices import Priority
+from resigrid.registers.models import Category
+
+# Sources only staff of the grid may use; residents and Open311 clients file as themselves.
+STAFF_SOURCES = frozenset(
+    {Source.PATROL, Source.HOTLINE, Source.SENSOR, Source.ASSIGNED, Source.INSPECTION}
+)
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+@dataclass
+class Report:
+    category: str  # category code (also the Open311 service_code)
+    title: str
+    description: str
+    lon: float
+    lat: float
+    crs: str = "wgs84"
+    priority: str = Priority.NORMAL
+    address: str = ""
+    source: str = Source.RESIDENT
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    external_id: str = ""
+    photos: Sequence[CheckedPhoto] = field(default_factory=list)
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(12))
+
+
+def _check(actor: Any, report: Report) -> tuple[dict[str, list[str]], Category | None]:
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    category = Category.objects.leaves().filter(code=report.category).first()
+    if category is None:
+        fail("category", _("Unknown case category %(code)s.") % {"code": repr(report.category)})
+    if report.priority not in Priority.values:
+        fail("priority", _("Unknown priority."))
+    if report.source not in Source.values:
+        fail("source", _("Unknown source."))
+    if not report.title.strip():
+        fail("title", _("Please give a short title."))
+    elif len(report.title) > 120:
+        fail("title", _("The title is too long (at most 120 characters)."))
+    if not report.description.strip():
+        fail("description", _("Please describe the problem."))
+    elif len(report.description) > 4000:
+        fail("description", _("The description is too long (at most 4000 characters)."))
+    if len(report.address) > 200:
+        fail("address", _("The address is too long (at most 200 characters)."))
+    if len(report.photos) > settings.CASE_PHOTO_MAX_COUNT:
+        fail("photos", _("At most %(n)d photos.") % {"n": settings.CASE_PHOTO_MAX_COUNT})
+    anonymous = not getattr(actor, "is_authenticated", False)
+    if anonymous and not (report.contact_phone or report.contact_email):
+        fail("contact_phone", _("Leave a phone number or an email so we can tell you the outcome."))
+    return errors, category
+
+
+@transaction.atomic
+def report_case(*, actor: Any, report: Report, now: dt.datetime | None = None) -> Case:
+    """A new case in state `reported`, located to its grid, with the accept clock running.
+
+    `actor` is None (or anonymous) for an anonymous resident, who must leave a contact."""
+    errors, category = _check(actor, report)
+    phone = ""
+    if report.contact_phone:
+        try:
+            phone = pii.normalise_phone(report.contact_phone, field="contact_phone")
+        except ValidationFailed as exc:
+            errors.setdefault("contact_phone", []).append(str(exc.message))
+    if report.contact_email:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(report.contact_email)
+        except ValidationError:
+            errors.setdefault("contact_email", []).append(_("This is not an email address."))
+    grid = None
+    try:
+        grid = locate_point(lon=report.lon, lat=report.lat, crs=report.crs)
+    except ValidationFailed as exc:
+        for name, messages in (exc.errors or {exc.field or "point": [str(exc.message)]}).items():
+            errors.setdefault(name, []).extend(messages)
+    if errors or category is None or grid is None:
+        first = next(iter(errors))
+        raise ValidationFailed(errors[first][0], field=first, errors=errors)
+    if report.source in STAFF_SOURCES and not covers(actor, grid.code, Perm.VIEW_CASES):
+        raise PermissionDeniedError(
+            _("Only staff of this grid may file cases from source “%(source)s”.")
+            % {"source": Source(report.source).label}
+        )
+    lon, lat = report.lon, report.lat
+    if report.crs == "gcj02":
+        from resigrid.core.geo import gcj02_to_wgs84
+
+        lon, lat = gcj02_to_wgs84(lon, lat)
+    now = now or timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    case = Case(
+        source=report.source,
+        category=category,
+        priority=report.priority,
+        title=report.title.strip(),
+        description=report.description.strip(),
+        address=report.address.strip(),
+        lon=lon,
+        lat=lat,
+        grid=grid,
+        reporter=user,
+        contact_name=report.contact_name.strip()[:40],
+        contact_phone_enc=pii.encrypt(phone) if phone else "",
+        contact_email=report.contact_email.strip(),
+        tracking_code=new_tracking_code(),
+        external_id=report.external_id.strip()[:64],
+        reported_at=now,
+    )
+    start_stage(case, Stage.ACCEPT, now)
+    case.save()
+    attach_photos(case, report.photos, PhotoStage.REPORT, user)
+    log(
+        case,
+        actor=user,
+        action="report",
+        public=True,
+        to_state=case.state,
+        at=now,
+    )
+    feedback.on_reported(case)
+    return case

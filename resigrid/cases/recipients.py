@@ -1,0 +1,58 @@
+"""Who hears about a case: reads only (used by feedback and the sweeper)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resigrid.accounts.models import RoleBinding, User
+from resigrid.accounts.roles import Perm, Role, roles_granting
+from resigrid.areas.models import Area
+from resigrid.cases.models import Case
+from resigrid.orgs.models import UnitAccount
+
+
+def _bound(area_ids: list[int], roles: list[str]) -> list[User]:
+    ids = RoleBinding.objects.filter(area_id__in=area_ids, role__in=roles).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
+def _ancestors(area: Area) -> list[Area]:
+    chain = [area]
+    while chain[-1].parent_id is not None and len(chain) < 10:
+        chain.append(Area.objects.get(pk=chain[-1].parent_id))
+    return chain
+
+
+def managers(case: Case, level: int = 0) -> list[User]:
+    """Case managers `level` steps above the grid's community: 0 the community, 1 the street,
+    2 the district. Falls back to the nearest level that has anyone."""
+    chain = _ancestors(case.grid)[1:]  # community, street, district
+    roles = roles_granting(Perm.MANAGE_CASES)
+    for area in chain[min(level, len(chain) - 1) :]:
+        found = _bound([area.pk], [r for r in roles if r != Role.ADMIN])
+        if found:
+            return found
+    return []
+
+
+def grid_workers(case: Case) -> list[User]:
+    return _bound([case.grid_id], [Role.GRID_WORKER])
+
+
+def unit_accounts(unit_ids: list[int]) -> list[User]:
+    ids = UnitAccount.objects.filter(unit_id__in=unit_ids).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
+def handlers(case: Case) -> list[User]:
+    """The lead unit's accounts; the community managers when the community handles it itself."""
+    if case.lead_unit_id is None:
+        return managers(case)
+    return unit_accounts([case.lead_unit_id]) or managers(case)
+
+
+def reporter(case: Case) -> tuple[list[Any], list[str]]:
+    """The reporter as (users, extra email addresses)."""
+    users = [case.reporter] if case.reporter_id is not None else []
+    emails = [case.contact_email] if case.contact_email else []
+    return users, emails
