@@ -7,6 +7,7 @@ from resigrid.accounts.api import TokenAuth
 from resigrid.accounts.api import router as accounts_router
 from resigrid.accounts.api_errors import install_error_handlers
 from resigrid.areas.api import router as areas_router
+from resigrid.cases.api import router as cases_router
 from resigrid.orgs.api import router as orgs_router
 from resigrid.people.api import router as people_router
 from resigrid.resources.api import router as resources_router
@@ -24,3 +25,4 @@ api.add_router("/areas/", areas_router, tags=["areas"])
 api.add_router("/people/", people_router, tags=["people"])
 api.add_router("/orgs/", orgs_router, tags=["orgs"])
 api.add_router("/resources/", resources_router, tags=["resources"])
+api.add_router("/cases/", cases_router, tags=["cases"])

@@ -15,7 +15,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("people/", include("resigrid.people.urls")),
     path("orgs/", include("resigrid.orgs.urls")),
     path("resources/", include("resigrid.resources.urls")),
+    path("cases/metrics/", include("resigrid.cases.metrics.urls")),
     path("cases/", include("resigrid.cases.urls")),
+    path("open311/v2/", include("resigrid.cases.open311.urls")),
     path("", include("resigrid.web.urls")),
 ]
 
