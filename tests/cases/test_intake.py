@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from resigrid.cases import intake, reads
+from resigrid.cases import reads
 from resigrid.cases.models import Case
 from resigrid.cases.photos import check_photo
 from resigrid.core import pii
