@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "resigrid.core",
     "resigrid.accounts",
     "resigrid.areas",
@@ -260,3 +262,8 @@ CASE_PHOTO_MAX_COUNT = env_int("RESIGRID_CASE_PHOTO_MAX_COUNT", 6)
 CASE_BASICALLY_SATISFIED_WEIGHT = float(
     os.environ.get("RESIGRID_CASE_BASICALLY_SATISFIED_WEIGHT", "0.9")
 )
+
+# Background tasks (Django's Tasks API through the django-tasks backport): stored in the database
+# and run by `manage.py db_worker`. The outbox rows stay the source of truth; a task is only the
+# trigger, so a lost task loses nothing (the sweeper and notify_worker --loop also find the rows).
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}

@@ -14,3 +14,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 LANGUAGE_CODE = "en"
 # Uploaded photos go to a throwaway folder, never into the checkout.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="resigrid-test-media-"))
+# Tasks run at once in the test process (the database worker is an operations concern).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -137,3 +137,13 @@ def test_answered_whistle_is_not_late(
     assert sweep(now=_at(60 * 5)).late_whistles == 0
     row.refresh_from_db()
     assert (row.answered_by, row.answered_at) == (department, _at(10))
+
+
+def test_sweeper_runs_as_a_task(casebook: Casebook, resident) -> None:
+    from resigrid.cases.tasks import sweep_cases
+
+    with time_machine.travel(T0, tick=False):
+        report(resident)
+    with time_machine.travel(_at(61), tick=False):
+        result = sweep_cases.enqueue()
+    assert result.return_value == {"escalated": 1, "late_whistles": 0}
