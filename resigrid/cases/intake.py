@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,3 +160,47 @@ def report_case(*, actor: Any, report: Report, now: dt.datetime | None = None) -
     )
     feedback.on_reported(case)
     return case
+
+
+@dataclass
+class BatchResult:
+    """Per item: the new case, the case an earlier import already made, or the errors."""
+
+    created: list[tuple[int, Case]] = field(default_factory=list)
+    existing: list[tuple[int, Case]] = field(default_factory=list)
+    errors: list[tuple[int, dict[str, list[str]]]] = field(default_factory=list)
+
+
+MAX_BATCH = 1000
+
+
+def import_batch(*, actor: Any, reports: Sequence[Report]) -> BatchResult:
+    """Import tickets from another system (the 12345 hotline): each item on its own, so the good
+    ones are kept and each bad one reports its errors; an external id seen before returns the
+    case it already made instead of a second case."""
+    if len(reports) > MAX_BATCH:
+        raise ValidationFailed(
+            _("At most %(n)d items per batch.") % {"n": MAX_BATCH}, field="items"
+        )
+    result = BatchResult()
+    for index, item in enumerate(reports):
+        if not item.external_id.strip():
+            result.errors.append((index, {"external_id": [_("Give the ticket number.")]}))
+            continue
+        known = Case.objects.filter(source=item.source, external_id=item.external_id.strip())
+        if (found := known.first()) is not None:
+            result.existing.append((index, found))
+            continue
+        try:
+            with transaction.atomic():
+                result.created.append((index, report_case(actor=actor, report=item)))
+        except ValidationFailed as exc:
+            result.errors.append(
+                (index, exc.errors or {exc.field or "__all__": [str(exc.message)]})
+            )
+        except PermissionDeniedError as exc:
+            result.errors.append((index, {"__all__": [str(exc.message)]}))
+        except IntegrityError:
+            # Imported at the same moment by another request: return that case.
+            result.existing.append((index, known.get()))
+    return result

@@ -174,6 +174,12 @@ class Case(models.Model):
                 condition=~Q(state="merged") | Q(merged_into__isnull=False),
                 name="case_merged_has_target",
             ),
+            # A hotline ticket (12345 工单号) or other external id becomes one case only.
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="uniq_case_external_id",
+            ),
         ]
 
     def __str__(self) -> str:
