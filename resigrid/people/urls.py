@@ -1,6 +1,12 @@
 from django.urls import path
 
-from resigrid.people import ledger_views, views
+from resigrid.people import (
+    ledger_views,
+    views,
+    views_edit,
+    views_edit_care,
+    views_edit_volunteers,
+)
 
 app_name = "people"
 
@@ -15,4 +21,25 @@ urlpatterns = [
     path("ledgers/<str:kind>/template.xlsx", ledger_views.template, name="ledger_template"),
     path("ledgers/<str:kind>/export.xlsx", ledger_views.export, name="ledger_export"),
     path("ledgers/<str:kind>/import/", ledger_views.import_page, name="ledger_import"),
+    # Edit pages (views_edit*.py)
+    path("households/new/", views_edit.household_create, name="household_create"),
+    path("households/buildings/", views_edit.household_buildings, name="household_buildings"),
+    path("households/<int:pk>/edit/", views_edit.household_edit, name="household_edit"),
+    path("households/<int:pk>/members/new/", views_edit.member_create, name="member_create"),
+    path("<int:pk>/edit/", views_edit.person_edit, name="person_edit"),
+    path("<int:pk>/vulnerability/", views_edit_care.vulnerability_edit, name="vulnerability_edit"),
+    path("<int:pk>/carers/new/", views_edit_care.carer_add, name="carer_add"),
+    path("carers/<int:pk>/active/", views_edit_care.carer_set_active, name="carer_set_active"),
+    path(
+        "<int:pk>/volunteer/new/",
+        views_edit_volunteers.volunteer_register,
+        name="volunteer_register",
+    ),
+    path("volunteers/<int:pk>/", views_edit_volunteers.volunteer_edit, name="volunteer_edit"),
+    path(
+        "volunteers/<int:pk>/certificates/",
+        views_edit_volunteers.certificate_add,
+        name="certificate_add",
+    ),
+    path("volunteers/<int:pk>/service/", views_edit_volunteers.service_add, name="service_add"),
 ]
