@@ -267,3 +267,8 @@ CASE_BASICALLY_SATISFIED_WEIGHT = float(
 # and run by `manage.py db_worker`. The outbox rows stay the source of truth; a task is only the
 # trigger, so a lost task loses nothing (the sweeper and notify_worker --loop also find the rows).
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+
+# Open311 GeoReport v2 (/open311/v2/): an empty jurisdiction accepts any jurisdiction_id.
+OPEN311_JURISDICTION_ID = os.environ.get("RESIGRID_OPEN311_JURISDICTION_ID", "")
+OPEN311_POSTS_PER_MINUTE = env_int("RESIGRID_OPEN311_POSTS_PER_MINUTE", 60)
+OPEN311_CONTACT = os.environ.get("RESIGRID_OPEN311_CONTACT", "")
