@@ -8,7 +8,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from resigrid.core.errors import NotFoundError
 from resigrid.notify.models import Channel, Delivery, Message
 
 
@@ -62,3 +64,41 @@ def enqueue(
                 )
         Delivery.objects.bulk_create(rows)
     return message
+
+
+def mark_read(*, user: Any, delivery_id: int) -> Delivery:
+    """Mark one of the user's own inbox messages read (again is a no-op). Another user's row is
+    "not found", exactly like a row that does not exist."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Delivery.objects.inbox_of(user).select_related("message").filter(pk=delivery_id).first()
+        )
+        if row is None:
+            raise NotFoundError(_("No such message."))
+        if row.read_at is None:
+            Delivery.objects.filter(pk=row.pk, read_at__isnull=True).update(read_at=now)
+            row.read_at = now
+    return row
+
+
+def mark_all_read(*, user: Any) -> int:
+    """Mark every unread inbox message of the user read; returns how many."""
+    with transaction.atomic():
+        return Delivery.objects.inbox_of(user).unread().update(read_at=timezone.now())
+
+
+def requeue(*, delivery_ids: Iterable[int]) -> int:
+    """Give deliveries that were given up (or are waiting to retry) a fresh start now, e.g. after
+    the SMTP server was fixed. Sent rows are never touched; returns how many were requeued."""
+    with transaction.atomic():
+        return Delivery.objects.filter(
+            pk__in=list(delivery_ids),
+            status__in=[Delivery.Status.DEAD, Delivery.Status.RETRY],
+        ).update(
+            status=Delivery.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            lease_until=None,
+            leased_by="",
+        )

@@ -1,0 +1,218 @@
+"""The outbox worker: claim due deliveries with a lease, send each through its channel adapter,
+record the outcome. Idempotent: a sent row is never sent again, and a row leased by another
+worker is left alone until its lease runs out — then anyone may take it (a killed worker loses
+nothing). Many workers on many hosts: PostgreSQL hands each a disjoint batch (SKIP LOCKED);
+SQLite's IMMEDIATE transactions serialise the claims.
+
+Sending happens outside any transaction, so a slow SMTP server never holds a database lock.
+Keep NOTIFY_LEASE_SECONDS well above a channel's timeout (EMAIL_TIMEOUT): a lease that runs
+out in the middle of a send lets a second worker send it too (the Message-ID makes that
+recognisable)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from resigrid.notify.channels import ChannelError, SendResult, adapter_for
+from resigrid.notify.models import Delivery
+from resigrid.notify.rules import backoff_seconds, is_dead
+
+log = logging.getLogger("resigrid.notify")
+
+OPEN = (Delivery.Status.PENDING, Delivery.Status.RETRY)
+ERROR_MAX_CHARS = 2000
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    DEAD = "dead"
+    SKIPPED = "skipped"  # already sent or given up, leased by someone else, or not due yet
+
+
+@dataclass
+class RunStats:
+    claimed: int = 0
+    sent: int = 0
+    retry: int = 0
+    dead: int = 0
+    skipped: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+    def merge(self, other: RunStats) -> None:
+        for name in ("claimed", "sent", "retry", "dead", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def worker_name() -> str:
+    """Unique per process: host, pid and a random suffix (a restarted pid is another worker)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:80]
+
+
+def _lease_end(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+
+
+def claim(*, worker: str, limit: int, now: dt.datetime) -> list[Delivery]:
+    """Lease up to `limit` due deliveries (oldest due first) to `worker`; each claim counts as an
+    attempt. Rows leased by a live lease elsewhere are skipped, never waited for."""
+    if limit < 1:
+        return []
+    with transaction.atomic():
+        due = Delivery.objects.due(now).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Delivery.objects.filter(id__in=ids).update(
+            lease_until=_lease_end(now), leased_by=worker, attempts=F("attempts") + 1
+        )
+        rows = Delivery.objects.filter(id__in=ids).select_related("message", "user")
+        return sorted(rows, key=lambda d: (d.next_attempt_at, d.pk))
+
+
+def _take(delivery_id: int, worker: str, now: dt.datetime) -> Delivery | None:
+    """The row, leased to `worker`, if it should be sent now; None if not."""
+    with transaction.atomic():
+        row = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("message", "user")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if row is None or row.status not in OPEN:
+            return None
+        live = row.lease_until is not None and row.lease_until >= now
+        if row.leased_by == worker:
+            # Ours (claimed). If the lease ran out meanwhile nobody took it: renew it.
+            if not live:
+                row.lease_until = _lease_end(now)
+                row.save(update_fields=["lease_until"])
+            return row
+        if live or row.next_attempt_at > now:
+            return None
+        # Free, or abandoned by a worker whose lease ran out: take it over as a new attempt.
+        row.attempts += 1
+        row.lease_until = _lease_end(now)
+        row.leased_by = worker
+        row.save(update_fields=["attempts", "lease_until", "leased_by"])
+        return row
+
+
+def _mark_sent(row: Delivery, result: SendResult) -> Outcome:
+    now = timezone.now()
+    with transaction.atomic():
+        # Whoever holds the lease now, it was sent: record that (unless someone already did).
+        done = (
+            Delivery.objects.filter(pk=row.pk)
+            .exclude(status=Delivery.Status.SENT)
+            .update(
+                status=Delivery.Status.SENT,
+                external_id=result.external_id[:120],
+                sent_at=now,
+                lease_until=None,
+                leased_by="",
+                last_error="",
+            )
+        )
+    return Outcome.SENT if done else Outcome.SKIPPED
+
+
+def _mark_failed(row: Delivery, worker: str, error: str, *, permanent: bool) -> Outcome:
+    now = timezone.now()
+    dead = is_dead(row.attempts, max_attempts=settings.NOTIFY_MAX_ATTEMPTS, permanent=permanent)
+    wait = backoff_seconds(
+        row.attempts,
+        base=settings.NOTIFY_BACKOFF_SECONDS,
+        cap=getattr(settings, "NOTIFY_BACKOFF_MAX_SECONDS", 3600),
+    )
+    with transaction.atomic():
+        # Only while it is still ours: a worker that took over after our lease ran out decides.
+        done = Delivery.objects.filter(pk=row.pk, leased_by=worker, status__in=OPEN).update(
+            status=Delivery.Status.DEAD if dead else Delivery.Status.RETRY,
+            next_attempt_at=now if dead else now + dt.timedelta(seconds=wait),
+            last_error=error[:ERROR_MAX_CHARS],
+            lease_until=None,
+            leased_by="",
+        )
+    if not done:
+        return Outcome.SKIPPED
+    return Outcome.DEAD if dead else Outcome.RETRY
+
+
+def deliver(delivery_id: int, worker: str) -> Outcome:
+    """Send one delivery through its channel and record the outcome. Safe to call more than
+    once, from any worker: a row already sent (or given up), leased by another worker whose lease
+    has not run out, or not due yet is skipped."""
+    row = _take(delivery_id, worker, timezone.now())
+    if row is None:
+        return Outcome.SKIPPED
+    try:
+        result = adapter_for(row.channel).send(row)
+    except ChannelError as exc:
+        log.warning("delivery %s (%s) failed: %s", row.pk, row.channel, exc)
+        return _mark_failed(row, worker, str(exc), permanent=exc.permanent)
+    except Exception as exc:  # a bug in an adapter must not leave the row leased forever
+        log.exception("delivery %s (%s) crashed", row.pk, row.channel)
+        return _mark_failed(row, worker, f"{type(exc).__name__}: {exc}", permanent=False)
+    return _mark_sent(row, result)
+
+
+def run_once(*, worker: str, limit: int, now: dt.datetime | None = None) -> RunStats:
+    """Claim one batch and deliver it."""
+    stats = RunStats()
+    batch = claim(worker=worker, limit=limit, now=now or timezone.now())
+    stats.claimed = len(batch)
+    for row in batch:
+        stats.add(deliver(row.pk, worker))
+    return stats
+
+
+def run_forever(
+    *,
+    worker: str,
+    limit: int,
+    interval: float,
+    should_stop: Callable[[], bool],
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunStats:
+    """Batches until `should_stop()`; waits `interval` seconds whenever a batch was not full."""
+    total = RunStats()
+    while not should_stop():
+        close_old_connections()
+        stats = run_once(worker=worker, limit=limit)
+        total.merge(stats)
+        if stats.claimed:
+            log.info(
+                "%s: %d claimed, %d sent, %d retry, %d dead, %d skipped",
+                worker,
+                stats.claimed,
+                stats.sent,
+                stats.retry,
+                stats.dead,
+                stats.skipped,
+            )
+        # Idle: wait in short steps so a stop request is honoured promptly.
+        waited = 0.0
+        while stats.claimed < limit and waited < interval and not should_stop():
+            step = min(0.5, interval - waited)
+            sleep(step)
+            waited += step
+    close_old_connections()
+    return total
