@@ -140,3 +140,51 @@ class Duty(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.category.code} @ {self.area.code} → {self.lead_unit}"
+
+
+class RegisterChange(models.Model):
+    """Audit row for every write to the categories, their time limits and the responsibility
+    list: who changed what, when, from what to what (written by the services)."""
+
+    class Subject(models.TextChoices):
+        CATEGORY = "category", _("Category")
+        DEADLINE = "deadline", _("Time limits")
+        DUTY = "duty", _("Duty")
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        REACTIVATED = "reactivated", _("Reactivated")
+
+    subject = models.CharField(_("subject"), max_length=10, choices=Subject.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    label = models.CharField(_("label"), max_length=200)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
+    )
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("register change")
+        verbose_name_plural = _("register changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject", "object_id"], name="regchange_subject_obj")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.object_id} {self.action}"
