@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "resigrid.web.context_processors.navigation",
+                "resigrid.notify.context_processors.unread",
             ],
         },
     },
@@ -246,6 +247,7 @@ SITE_URL = os.environ.get("RESIGRID_SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_LEASE_SECONDS = env_int("RESIGRID_NOTIFY_LEASE_SECONDS", 60)
 NOTIFY_MAX_ATTEMPTS = env_int("RESIGRID_NOTIFY_MAX_ATTEMPTS", 8)
 NOTIFY_BACKOFF_SECONDS = env_int("RESIGRID_NOTIFY_BACKOFF_SECONDS", 30)
+NOTIFY_BACKOFF_MAX_SECONDS = env_int("RESIGRID_NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 
 # Cases: default minutes per stage when no category up the tree sets them (accept, dispatch,
 # handle, verify), per priority.

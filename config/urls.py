@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/metrics/", include("resigrid.cases.metrics.urls")),
     path("cases/", include("resigrid.cases.urls")),
     path("open311/v2/", include("resigrid.cases.open311.urls")),
+    path("notify/", include("resigrid.notify.urls")),
     path("", include("resigrid.web.urls")),
 ]
 

@@ -14,12 +14,12 @@ app_name = "open311"
 _FMT = r"(?:\.(?P<fmt>json|xml))?"
 
 urlpatterns: list[URLPattern] = [
-    re_path(r"^/*$", views.discovery, name="root"),
-    re_path(rf"^/*discovery{_FMT}$", views.discovery, name="discovery"),
-    re_path(rf"^/*services{_FMT}$", views.services, name="services"),
-    re_path(rf"^/*services/(?P<code>[^/]+?){_FMT}$", views.service_definition, name="service"),
-    re_path(rf"^/*requests{_FMT}$", views.requests, name="requests"),
-    re_path(rf"^/*requests/(?P<request_id>[^/]+?){_FMT}$", views.request_detail, name="request"),
-    re_path(rf"^/*tokens/(?P<token>[^/]+?){_FMT}$", views.token, name="token"),
+    re_path(r"^(?:/*)$", views.discovery, name="root"),
+    re_path(rf"^(?:/*)discovery{_FMT}$", views.discovery, name="discovery"),
+    re_path(rf"^(?:/*)services{_FMT}$", views.services, name="services"),
+    re_path(rf"^(?:/*)services/(?P<code>[^/]+?){_FMT}$", views.service_definition, name="service"),
+    re_path(rf"^(?:/*)requests{_FMT}$", views.requests, name="requests"),
+    re_path(rf"^(?:/*)requests/(?P<request_id>[^/]+?){_FMT}$", views.request_detail, name="request"),
+    re_path(rf"^(?:/*)tokens/(?P<token>[^/]+?){_FMT}$", views.token, name="token"),
     re_path(r"^(?P<path>.*)$", views.not_found, name="not_found"),
 ]
