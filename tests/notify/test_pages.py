@@ -21,8 +21,6 @@ from resigrid.notify.services import enqueue, mark_all_read, mark_read
 
 T0 = dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)
 
-pytestmark = pytest.mark.urls("tests.notify.urls")
-
 
 def inbox_row(user: User, subject: str) -> Delivery:
     return Delivery.objects.get(channel="inbox", user=user, message__subject=subject)
