@@ -1,5 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from resigrid.cases.metrics import views
 
 app_name = "case_metrics"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.page, name="page"),
+    path("export.xlsx", views.export, name="export"),
+]
