@@ -2,13 +2,19 @@
 apply) and export of the user's scope, for any table of ledger kinds.
 
 The previewed upload is kept in a private temporary file named by a random token held in the
-session, so that "apply" imports exactly the file that was previewed.
+session together with the file's SHA-256, so that "apply" imports exactly the file that was
+previewed. Next to it the preview keeps the parsed rows (resigrid.core.ledger.preview, sealed and
+bound to that SHA-256), so that apply checks the rows against the database again but does not
+parse the workbook a second time; when they are missing or stale, apply parses the file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +29,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area
 from resigrid.core.errors import DomainError, PermissionDeniedError
-from resigrid.core.ledger import LedgerSpec, build_template
+from resigrid.core.ledger import LedgerSpec, LedgerUpload, build_template, keep, restore
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UPLOAD_DIR = Path(tempfile.gettempdir()) / "resigrid-ledger-uploads"
+_SESSION_KEY = "registry_ledger_upload"
+# A preview that was never applied is removed when a later preview finds it this old.
+_MAX_AGE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -109,16 +118,18 @@ class LedgerPages:
                     )
                     raise DomainError(missing, field=field)
                 if token:
-                    path = _stored(request, token, kind, area.code)
-                    report = ledger.importer(
-                        actor=request.user, file=path.read_bytes(), dry_run=False, **{field: area}
-                    )
-                    path.unlink(missing_ok=True)
+                    previewed = _stored(request, token, kind, area.code)
+                    try:
+                        report = ledger.importer(
+                            actor=request.user, file=previewed, dry_run=False, **{field: area}
+                        )
+                    finally:
+                        _discard(token)
                 else:
                     upload = request.FILES.get("file")
                     if upload is None:
                         raise DomainError(_("Choose an Excel file."), field="file")
-                    data = upload.read()
+                    data = LedgerUpload(upload.read())
                     report = ledger.importer(
                         actor=request.user, file=data, dry_run=True, **{field: area}
                     )
@@ -138,17 +149,65 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _store(request: HttpRequest, data: bytes, kind: str, area: str) -> str:
+def _paths(token: str) -> tuple[Path, Path]:
+    """The stored upload and its kept parse."""
+    return _UPLOAD_DIR / f"{token}.xlsx", _UPLOAD_DIR / f"{token}.parsed"
+
+
+def _discard(token: str) -> None:
+    for path in _paths(token):
+        path.unlink(missing_ok=True)
+
+
+def _sweep() -> None:
+    """Remove previews nobody applied (older than a day)."""
+    cutoff = time.time() - _MAX_AGE_SECONDS
+    for path in _UPLOAD_DIR.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+def _store(request: HttpRequest, upload: LedgerUpload, kind: str, area: str) -> str:
     _UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
+    _sweep()
+    earlier = request.session.get(_SESSION_KEY)
+    if isinstance(earlier, dict) and isinstance(earlier.get("token"), str):
+        _discard(earlier["token"])  # a new preview replaces the one not applied
     token = secrets.token_urlsafe(16)
-    (_UPLOAD_DIR / f"{token}.xlsx").write_bytes(data)
-    request.session["registry_ledger_upload"] = {"token": token, "kind": kind, "area": area}
+    xlsx, parsed = _paths(token)
+    _write_private(xlsx, upload.data)
+    keep(upload, parsed)
+    request.session[_SESSION_KEY] = {
+        "token": token,
+        "kind": kind,
+        "area": area,
+        "sha256": upload.sha256,
+    }
     return token
 
 
-def _stored(request: HttpRequest, token: str, kind: str, area: str) -> Path:
-    saved = request.session.pop("registry_ledger_upload", None)
-    path = _UPLOAD_DIR / f"{token}.xlsx"
-    if saved != {"token": token, "kind": kind, "area": area} or not path.exists():
-        raise DomainError(_("The previewed file has expired: upload it again."), field="file")
-    return path
+def _stored(request: HttpRequest, token: str, kind: str, area: str) -> LedgerUpload:
+    """The previewed upload, with its kept parse when that is intact; refused when the token,
+    ledger or area differ from the preview's or the stored bytes are not the previewed ones."""
+    saved: dict[str, Any] = request.session.pop(_SESSION_KEY, None) or {}
+    xlsx, parsed = _paths(token)
+    expired = DomainError(_("The previewed file has expired: upload it again."), field="file")
+    if (saved.get("token"), saved.get("kind"), saved.get("area")) != (token, kind, area):
+        raise expired
+    try:
+        data = xlsx.read_bytes()
+    except OSError:
+        raise expired from None
+    if hashlib.sha256(data).hexdigest() != saved.get("sha256"):
+        _discard(token)
+        raise expired
+    return restore(parsed, data)

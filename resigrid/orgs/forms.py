@@ -1,4 +1,5 @@
-"""Filter forms of the orgs pages (GET; invalid filters show as form errors)."""
+"""Filter forms of the orgs pages (GET; invalid filters show as form errors). BootstrapForm gives
+every widget its Bootstrap class."""
 
 from __future__ import annotations
 
@@ -18,13 +19,6 @@ def yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-def style(form: forms.Form) -> None:
-    """Bootstrap classes on every widget (selects and inputs differ)."""
-    for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-        field.widget.attrs.setdefault("class", css)
-
-
 class UnitFilterForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=_ANY + UnitKind.choices, required=False)
     specialty = forms.ChoiceField(
@@ -32,10 +26,6 @@ class UnitFilterForm(BootstrapForm):
     )
     co_building = forms.ChoiceField(label=_("Co-building"), choices=_YES_NO, required=False)
     q = forms.CharField(label=_("Name or address"), max_length=60, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style(self)
 
 
 class MemberFilterForm(BootstrapForm):
@@ -49,4 +39,3 @@ class MemberFilterForm(BootstrapForm):
     def __init__(self, *args: Any, orgs: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].choices = [("", _("Any")), *orgs]  # type: ignore[attr-defined]
-        style(self)

@@ -136,6 +136,34 @@ def test_an_edited_example_row_is_data():
     assert [r.number for r in result.rows] == [2]
 
 
+def _replace_examples(**examples):
+    columns = tuple(
+        dataclasses.replace(c, example=examples[c.key]) if c.key in examples else c
+        for c in SPEC.columns
+    )
+    return dataclasses.replace(SPEC, columns=columns)
+
+
+def test_an_example_given_loosely_is_still_recognised_in_the_template():
+    """One value for a multi-choice column and a number written as text: the template shows
+    the label, and its untouched example row is skipped."""
+    spec = _replace_examples(skills="rescue", floor_area="45.50", household_size="2")
+    with translation.override("zh-hans"):
+        template = build_template(spec)
+        result = parse(spec, template)
+    example = read_back(template)[1]
+    assert (example[6], example[7], example[8]) == ("2", "45.50", "救援")
+    assert (result.example_row_skipped, result.rows, errors_of(result)) == (True, [], [])
+
+
+def test_an_example_that_fails_its_own_rules_is_reported_not_skipped():
+    spec = _replace_examples(id_number=ID_A[:17] + "1")  # wrong check digit
+    with translation.override("zh-hans"):
+        result = parse(spec, build_template(spec))
+    assert result.example_row_skipped is False
+    assert [(e.row_number, e.column_key) for e in result.errors] == [(2, "id_number")]
+
+
 @pytest.mark.parametrize(
     ("raw", "value"),
     [("女", "female"), ("Female", "female"), ("female", "female"), (" FEMALE ", "female")],

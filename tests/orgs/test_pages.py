@@ -67,3 +67,18 @@ def test_unit_detail_masks_and_shows(
     assert "13812345678" in r.content.decode()
     assert PersonalDataAccess.objects.filter(user=community_admin).count() == 1
     assert client.get(f"/orgs/units/{orgs.unit2.pk}/").status_code == 404
+
+
+def test_filter_forms_render_bootstrap_classes(
+    orgs: Orgs, client_for: Any, community_admin: User
+) -> None:
+    """BootstrapForm styles every filter: selects get form-select, text inputs form-control."""
+    client = client_for(community_admin)
+    members = client.get("/orgs/members/").content.decode()
+    for name in ("org", "status", "in_service"):
+        assert f'<select name="{name}" class="form-select" id="id_{name}">' in members
+    assert '<input type="text" name="q" maxlength="30" class="form-control" id="id_q">' in members
+    units = client.get("/orgs/units/").content.decode()
+    for name in ("kind", "specialty", "co_building"):
+        assert f'<select name="{name}" class="form-select" id="id_{name}">' in units
+    assert '<input type="text" name="q" maxlength="60" class="form-control" id="id_q">' in units

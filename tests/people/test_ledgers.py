@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import stat
 
 import openpyxl
 import pytest
 
 from resigrid.accounts.models import PersonalDataAccess
+from resigrid.areas import ledger_pages
+from resigrid.core import pii
 from resigrid.core.errors import PermissionDeniedError
+from resigrid.core.ledger import reader
 from resigrid.people import ledgers
 from resigrid.people.models import Household, Person, Volunteer, Vulnerability
 from tests.people.conftest import make_id
@@ -168,3 +172,103 @@ def test_import_page_preview_then_apply(people, community_admin, client_for):
     )
     assert "expired" in again.context["error"]
     assert client.get("/people/ledgers/persons/template.xlsx").status_code == 200
+
+
+# The import page keeps the previewed rows: apply checks them against the database again but
+# does not read the workbook a second time.
+
+PAGE = "/people/ledgers/persons/import/"
+
+
+@pytest.fixture
+def workbook_reads(monkeypatch):
+    calls = []
+    real = openpyxl.load_workbook
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reader, "load_workbook", counting)
+    return calls
+
+
+def _preview(client, people, data):
+    response = client.post(PAGE, {"grid": people.tree.grid11.code, "file": io.BytesIO(data)})
+    assert response.context["report"].ok
+    return response.context["token"]
+
+
+def _apply(client, people, token):
+    return client.post(PAGE, {"grid": people.tree.grid11.code, "token": token})
+
+
+def test_import_page_apply_uses_the_previewed_rows(
+    people, community_admin, client_for, workbook_reads
+):
+    client = client_for(community_admin)
+    token = _preview(client, people, _file(_good_rows(people)))
+    assert workbook_reads == [1]
+    xlsx, parsed = ledger_pages._paths(token)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (xlsx, parsed)] == [0o600, 0o600]
+    report = _apply(client, people, token).context["report"]
+    assert (report.ok, report.created, report.households_created) == (True, 2, 1)
+    assert workbook_reads == [1]  # apply did not read the workbook again
+    assert sorted(Person.objects.filter(household__room="302").values_list("name", flat=True)) == [
+        "赵一",
+        "钱二",
+    ]
+    assert (xlsx.exists(), parsed.exists()) == (False, False)
+
+
+def test_import_page_apply_reads_the_file_when_the_kept_rows_are_gone(
+    people, community_admin, client_for, workbook_reads
+):
+    client = client_for(community_admin)
+    token = _preview(client, people, _file(_good_rows(people)))
+    ledger_pages._paths(token)[1].unlink()
+    report = _apply(client, people, token).context["report"]
+    assert (report.ok, report.created) == (True, 2)
+    assert workbook_reads == [1, 1]
+    assert Person.objects.count() == 5
+
+
+def test_import_page_refuses_a_stored_file_changed_after_the_preview(
+    people, community_admin, client_for
+):
+    client = client_for(community_admin)
+    token = _preview(client, people, _file(_good_rows(people)[:1]))
+    xlsx, parsed = ledger_pages._paths(token)
+    xlsx.write_bytes(_file(_good_rows(people)))  # another file under the previewed name
+    response = _apply(client, people, token)
+    assert response.context["error"] == "The previewed file has expired: upload it again."
+    assert "report" not in response.context
+    assert Person.objects.count() == 3
+    assert (xlsx.exists(), parsed.exists()) == (False, False)
+
+
+def test_import_page_apply_checks_the_database_again(people, community_admin, client_for):
+    client = client_for(community_admin)
+    rows = _good_rows(people)
+    token = _preview(client, people, _file(rows))
+    # Between preview and apply someone registers the first row's ID number.
+    Person.objects.filter(pk=people.young.pk).update(
+        id_number_enc=pii.encrypt(str(rows[0][5])), id_number_hash=pii.keyed_hash(str(rows[0][5]))
+    )
+    report = _apply(client, people, token).context["report"]
+    assert not report.ok
+    assert [(e.row_number, e.column_key, e.message) for e in report.errors] == [
+        (2, "id_number", "This ID number is already registered.")
+    ]
+    assert Person.objects.count() == 3
+    assert PersonalDataAccess.objects.filter(action="import").count() == 0
+
+
+def test_a_new_preview_replaces_the_one_not_applied(people, community_admin, client_for):
+    client = client_for(community_admin)
+    first = _preview(client, people, _file(_good_rows(people)[:1]))
+    second = _preview(client, people, _file(_good_rows(people)))
+    assert [p.exists() for p in ledger_pages._paths(first)] == [False, False]
+    assert [p.exists() for p in ledger_pages._paths(second)] == [True, True]
+    assert "expired" in _apply(client, people, first).context["error"]
+    assert Person.objects.count() == 3

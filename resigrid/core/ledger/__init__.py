@@ -3,6 +3,7 @@
 Registries describe each ledger with a `LedgerSpec`; this package knows nothing about them.
 """
 
+from resigrid.core.ledger.preview import LedgerUpload, keep, restore
 from resigrid.core.ledger.reader import MAX_ERRORS, MAX_ROWS, parse
 from resigrid.core.ledger.spec import (
     Column,
@@ -21,11 +22,14 @@ __all__ = [
     "Column",
     "Kind",
     "LedgerSpec",
+    "LedgerUpload",
     "ParseResult",
     "ParsedRow",
     "RowError",
     "RowValidator",
     "build_template",
+    "keep",
     "parse",
+    "restore",
     "write_rows",
 ]

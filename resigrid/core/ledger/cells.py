@@ -233,7 +233,8 @@ def render(col: Column, value: Any, *, unmask: bool) -> Any:
     if col.kind == Kind.CHOICE and col.choices is not None:
         return escape_text(str(_label_of(col, value)))
     if col.kind == Kind.CHOICES and col.choices is not None:
-        return escape_text("、".join(str(_label_of(col, v)) for v in value))
+        values = [value] if isinstance(value, str) else value  # one choice given alone
+        return escape_text("、".join(str(_label_of(col, v)) for v in values))
     if isinstance(value, datetime | date | int | float | Decimal) and not isinstance(value, bool):
         return value
     text = str(value)
