@@ -10,6 +10,7 @@ from resigrid.areas.api import router as areas_router
 from resigrid.cases.api import router as cases_router
 from resigrid.orgs.api import router as orgs_router
 from resigrid.people.api import router as people_router
+from resigrid.registers.api import router as registers_router
 from resigrid.resources.api import router as resources_router
 
 api = NinjaAPI(
@@ -25,4 +26,5 @@ api.add_router("/areas/", areas_router, tags=["areas"])
 api.add_router("/people/", people_router, tags=["people"])
 api.add_router("/orgs/", orgs_router, tags=["orgs"])
 api.add_router("/resources/", resources_router, tags=["resources"])
+api.add_router("/registers/", registers_router, tags=["registers"])
 api.add_router("/cases/", cases_router, tags=["cases"])

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("people/", include("resigrid.people.urls")),
     path("orgs/", include("resigrid.orgs.urls")),
     path("resources/", include("resigrid.resources.urls")),
+    path("registers/", include("resigrid.registers.urls")),
     path("cases/metrics/", include("resigrid.cases.metrics.urls")),
     path("cases/", include("resigrid.cases.urls")),
     path("open311/v2/", include("resigrid.cases.open311.urls")),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import scope_prefixes
+from resigrid.orgs.models import units_of
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class NavEntry:
     icon: str  # a Bootstrap Icons name, without the "bi-" prefix
     perm: Perm
     group: str | Promise | None = None  # entries of one group share a dropdown
+    # Also shown to accounts acting for a unit (departments receive dispatched cases that way).
+    unit_accounts: bool = False
 
     @property
     def url(self) -> str:
@@ -28,10 +31,16 @@ class NavEntry:
 
 REGISTRIES = _("Registries")
 RESOURCES = _("Supplies and facilities")
+LISTS = _("Three lists")
+CASES = _("Cases")
 
 ENTRIES = (
     NavEntry(_("Home"), "web:home", "house", Perm.VIEW_AREA),
     NavEntry(_("Map"), "web:map", "map", Perm.VIEW_AREA),
+    NavEntry(_("Report a problem"), "cases:report", "megaphone", Perm.VIEW_AREA, CASES),
+    NavEntry(_("My cases"), "cases:mine", "person-lines-fill", Perm.VIEW_AREA, CASES),
+    NavEntry(_("Case queues"), "cases:queues", "inboxes", Perm.VIEW_CASES, CASES, True),
+    NavEntry(_("Map of open cases"), "cases:map", "geo-alt", Perm.VIEW_CASES, CASES, True),
     NavEntry(_("Residents"), "people:person_list", "people", Perm.VIEW_PEOPLE, REGISTRIES),
     NavEntry(
         _("Vulnerable people"), "people:vulnerable_map", "heart-pulse", Perm.VIEW_PEOPLE, REGISTRIES
@@ -43,6 +52,8 @@ ENTRIES = (
     NavEntry(_("Units"), "orgs:units", "buildings", Perm.VIEW_ORGS, REGISTRIES),
     NavEntry(_("Supplies"), "resources:depots", "box-seam", Perm.VIEW_RESOURCES, RESOURCES),
     NavEntry(_("Facilities"), "resources:facilities", "hospital", Perm.VIEW_RESOURCES, RESOURCES),
+    NavEntry(_("Responsibility list"), "registers:duties", "diagram-3", Perm.VIEW_ORGS, LISTS),
+    NavEntry(_("Case categories"), "registers:categories", "tags", Perm.VIEW_ORGS, LISTS),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),
 )
 
@@ -52,12 +63,18 @@ def entries_for(user: Any) -> list[NavEntry]:
     if not getattr(user, "is_authenticated", False):
         return []
     allowed: dict[Perm, bool] = {}
+    acts_for_unit: bool | None = None
     out = []
     for entry in ENTRIES:
         if entry.perm not in allowed:
             allowed[entry.perm] = scope_prefixes(user, entry.perm) != []
         if allowed[entry.perm]:
             out.append(entry)
+        elif entry.unit_accounts:
+            if acts_for_unit is None:
+                acts_for_unit = units_of(user).exists()
+            if acts_for_unit:
+                out.append(entry)
     return out
 
 

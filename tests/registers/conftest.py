@@ -18,11 +18,6 @@ from resigrid.registers.models import Category, Duty, RegisterChange
 from tests.factories import Tree, UserFactory, bind, make_area, square
 
 
-@pytest.fixture(autouse=True)
-def _registers_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.registers.urls"
-
-
 class Registers:
     """Categories 01 市容环境 → 01.01 暴露垃圾, 01.02 乱堆物料; 02 设施管理 (facility) →
     02.01 路灯损坏. Units: a district department, a street team, a 物业 in each community,

@@ -24,6 +24,9 @@ REGISTRIES = [
     "orgs:units",
 ]
 RESOURCES = ["resources:depots", "resources:facilities"]
+LISTS = ["registers:duties", "registers:categories"]
+REPORTING = ["cases:report", "cases:mine"]
+CASES = [*REPORTING, "cases:queues", "cases:map"]
 
 
 def nav(response: Any) -> list[str]:
@@ -125,8 +128,10 @@ def test_home_for_a_superuser_lists_everything(client_for: Any, tree: Tree) -> N
     assert nav(response) == [
         "web:home",
         "web:map",
+        *CASES,
         *REGISTRIES,
         *RESOURCES,
+        *LISTS,
         "accounts:security_log",
     ]
     assert reverse("admin:index") in response.content.decode()
@@ -142,11 +147,14 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("community_admin", ["web:home", "web:map", *REGISTRIES, *RESOURCES]),
-        ("grid_worker", ["web:home", "web:map", *REGISTRIES, *RESOURCES]),
-        ("resident", ["web:home", "web:map"]),
-        ("street_admin", ["web:home", "web:map", *REGISTRIES, *RESOURCES]),
-        ("department", ["web:home", "web:map", "orgs:tree", "orgs:units", *RESOURCES]),
+        ("community_admin", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *LISTS]),
+        ("grid_worker", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *LISTS]),
+        ("resident", ["web:home", "web:map", *REPORTING]),
+        ("street_admin", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *LISTS]),
+        (
+            "department",
+            ["web:home", "web:map", *REPORTING, "orgs:tree", "orgs:units", *RESOURCES, *LISTS],
+        ),
     ],
 )
 def test_navigation_hides_what_the_role_may_not_see(
@@ -239,7 +247,18 @@ def test_registry_entries_share_one_dropdown(client_for: Any, community_admin: U
     ]
     assert groups == [
         (None, ["web:home", "web:map"]),
+        ("Cases", CASES),
         ("Registries", REGISTRIES),
         ("Supplies and facilities", RESOURCES),
+        ("Three lists", LISTS),
     ]
     assert response.content.decode().count('class="dropdown-item') >= len(REGISTRIES + RESOURCES)
+
+
+def test_unit_accounts_see_the_case_queues(client_for: Any, tree: Any, department: User) -> None:
+    from resigrid.orgs.models import Unit, UnitAccount
+
+    unit = Unit.objects.create(kind="government", name="城管执法队", area=tree.street)
+    UnitAccount.objects.create(unit=unit, user=department)
+    response = client_for(department).get(reverse("web:home"))
+    assert [n for n in nav(response) if n.startswith("cases:")] == [*CASES]
