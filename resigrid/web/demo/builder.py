@@ -28,11 +28,13 @@ from resigrid.accounts.roles import Role
 from resigrid.areas import geometry as area_geometry
 from resigrid.areas.codes import Level, child_code
 from resigrid.areas.models import Area, Building
+from resigrid.orgs.models import Unit, UnitAccount
 from resigrid.people.models import Household, Person, Volunteer
 from resigrid.web.demo import geometry, population
 from resigrid.web.demo.names import ROAD_NAMES, community_name, full_name, grid_name
 from resigrid.web.demo.orgs_resources import seed_orgs_resources
 from resigrid.web.demo.people_registry import seed_people_registry
+from resigrid.web.demo.registers import DISTRICT_UNITS, STREET_UNITS, seed_registers
 
 DISTRICT_CODE = "330106000000000"
 DISTRICT_NAME = "韧网示范区"
@@ -171,7 +173,16 @@ def build_demo(
                 volunteer_ids=volunteer_ids,
             )
         )
+        summary.registry.update(
+            seed_registers(
+                seed=seed,
+                district_id=tree.district.pk,
+                street_id=tree.street.pk,
+                community_ids=[c.pk for c in tree.communities],
+            )
+        )
         _write_accounts(seed, tree, password)
+        _link_unit_accounts(tree)
     summary.logins = demo_logins()
     return summary
 
@@ -342,3 +353,18 @@ def _write_accounts(seed: int, tree: _Tree, password: str) -> None:
         user.password = hashed
         user.save()
         RoleBinding.objects.create(user=user, area=bound[account.level], role=account.role)
+
+
+def _link_unit_accounts(tree: _Tree) -> None:
+    """`dept` acts for the district city-management bureau (it receives dispatched cases);
+    `street` for the street's enforcement team (it answers whistles)."""
+    short = tree.street.name.removesuffix("街道")
+    links = {
+        "dept": (tree.district, DISTRICT_UNITS["city"][0]),
+        "street": (tree.street, f"{short}街道{STREET_UNITS['enforcement'][0]}"),
+    }
+    for username, (area, unit_name) in links.items():
+        UnitAccount.objects.create(
+            unit=Unit.objects.get(area=area, name=unit_name),
+            user=User.objects.get(username=username),
+        )
