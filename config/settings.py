@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "resigrid.registers",
     "resigrid.notify",
     "resigrid.cases",
+    "resigrid.alerts",
     "resigrid.web",
 ]
 
