@@ -57,7 +57,9 @@ def new_tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(12))
 
 
-def _check(actor: Any, report: Report) -> tuple[dict[str, list[str]], Category | None]:
+def _check(
+    actor: Any, report: Report, *, system: bool = False
+) -> tuple[dict[str, list[str]], Category | None]:
     errors: dict[str, list[str]] = {}
 
     def fail(name: str, message: str) -> None:
@@ -83,17 +85,21 @@ def _check(actor: Any, report: Report) -> tuple[dict[str, list[str]], Category |
     if len(report.photos) > settings.CASE_PHOTO_MAX_COUNT:
         fail("photos", _("At most %(n)d photos.") % {"n": settings.CASE_PHOTO_MAX_COUNT})
     anonymous = not getattr(actor, "is_authenticated", False)
-    if anonymous and not (report.contact_phone or report.contact_email):
+    if anonymous and not system and not (report.contact_phone or report.contact_email):
         fail("contact_phone", _("Leave a phone number or an email so we can tell you the outcome."))
     return errors, category
 
 
 @transaction.atomic
-def report_case(*, actor: Any, report: Report, now: dt.datetime | None = None) -> Case:
+def report_case(
+    *, actor: Any, report: Report, now: dt.datetime | None = None, system: bool = False
+) -> Case:
     """A new case in state `reported`, located to its grid, with the accept clock running.
 
-    `actor` is None (or anonymous) for an anonymous resident, who must leave a contact."""
-    errors, category = _check(actor, report)
+    `actor` is None (or anonymous) for an anonymous resident, who must leave a contact.
+    `system=True` is for the platform's own rules (a sensor rule firing): no actor, no contact,
+    any source; never set it from a request."""
+    errors, category = _check(actor, report, system=system)
     phone = ""
     if report.contact_phone:
         try:
@@ -117,7 +123,11 @@ def report_case(*, actor: Any, report: Report, now: dt.datetime | None = None) -
     if errors or category is None or grid is None:
         first = next(iter(errors))
         raise ValidationFailed(errors[first][0], field=first, errors=errors)
-    if report.source in STAFF_SOURCES and not covers(actor, grid.code, Perm.VIEW_CASES):
+    if (
+        not system
+        and report.source in STAFF_SOURCES
+        and not covers(actor, grid.code, Perm.VIEW_CASES)
+    ):
         raise PermissionDeniedError(
             _("Only staff of this grid may file cases from source “%(source)s”.")
             % {"source": Source(report.source).label}

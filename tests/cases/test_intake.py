@@ -145,3 +145,23 @@ def test_duplicates_nearby(casebook: Casebook, resident) -> None:
     )
     assert [c.pk for c, _ in found] == [first.pk]
     assert other_category.pk not in [c.pk for c, _ in found]
+
+
+def test_system_reports_need_no_actor_or_contact(casebook: Casebook) -> None:
+    from resigrid.cases import intake
+
+    with pytest.raises(ValidationFailed):
+        report(None, source="sensor")
+    case = intake.report_case(
+        actor=None,
+        report=intake.Report(
+            category="01.01",
+            title="水位超警",
+            description="1号监测点水位 3.2 m",
+            lon=120.05,
+            lat=30.05,
+            source="sensor",
+        ),
+        system=True,
+    )
+    assert (case.source, case.reporter, case.state) == ("sensor", None, "reported")
