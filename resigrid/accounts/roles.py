@@ -36,6 +36,9 @@ class Perm(models.TextChoices):
     MANAGE_CASES = "cases.manage", _("Accept, dispatch, close and supervise cases")
     VERIFY_CASES = "cases.verify", _("Verify handled cases on site")
     EDIT_DUTIES = "registers.duties", _("Edit the responsibility list and case time limits")
+    ISSUE_ALERTS = "alerts.issue", _("Draft and publish alerts for the area")
+    APPROVE_ALERTS = "alerts.approve", _("Approve alerts before publication")
+    RELAY_ALERTS = "alerts.relay", _("Acknowledge alerts for the area and forward them down")
     MANAGE_USERS = "accounts.manage", _("Manage accounts and roles")
     VIEW_SECURITY_LOG = "accounts.security_log", _("View the security log")
 
@@ -54,10 +57,12 @@ STAFF_ROLES = frozenset(
 
 _STAFF_COMMON = {Perm.VIEW_AREA, Perm.VIEW_PEOPLE, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES}
 _CASES = {Perm.VIEW_CASES, Perm.MANAGE_CASES, Perm.VERIFY_CASES}
+_ALERTS = {Perm.ISSUE_ALERTS, Perm.RELAY_ALERTS}
 # Those who visit and care for people see who is vulnerable by name; higher levels see counts.
 _COMMUNITY = (
     _STAFF_COMMON
     | _CASES
+    | _ALERTS
     | {
         Perm.EDIT_PEOPLE,
         Perm.VIEW_VULNERABLE,
@@ -72,7 +77,9 @@ _COMMUNITY = (
 _HIGHER = (
     _STAFF_COMMON
     | _CASES
+    | _ALERTS
     | {
+        Perm.APPROVE_ALERTS,
         Perm.EDIT_DUTIES,
         Perm.EDIT_AREA,
         Perm.IMPORT_AREA,
@@ -85,10 +92,19 @@ _HIGHER = (
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.RESIDENT: frozenset({Perm.VIEW_AREA}),
     Role.GRID_WORKER: frozenset(
-        _STAFF_COMMON | {Perm.EDIT_PEOPLE, Perm.VIEW_VULNERABLE, Perm.VIEW_CASES, Perm.VERIFY_CASES}
+        _STAFF_COMMON
+        | {
+            Perm.EDIT_PEOPLE,
+            Perm.VIEW_VULNERABLE,
+            Perm.VIEW_CASES,
+            Perm.VERIFY_CASES,
+            Perm.RELAY_ALERTS,
+        }
     ),
     Role.COMMUNITY_STAFF: frozenset(_COMMUNITY),
-    Role.COMMUNITY_SECRETARY: frozenset(_COMMUNITY | {Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL}),
+    Role.COMMUNITY_SECRETARY: frozenset(
+        _COMMUNITY | {Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL, Perm.APPROVE_ALERTS}
+    ),
     Role.STREET_STAFF: frozenset(_HIGHER),
     Role.DISTRICT_STAFF: frozenset(_HIGHER),
     Role.DEPARTMENT_STAFF: frozenset({Perm.VIEW_AREA, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES}),

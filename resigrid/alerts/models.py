@@ -103,6 +103,14 @@ class Alert(models.Model):
     target_areas = models.ManyToManyField(
         Area, related_name="targeted_alerts", verbose_name=_("areas it covers")
     )
+    # direct: every level and recipient gets it at publication (levels acknowledge and may add
+    # local notes); relay: each level receives it and forwards it on to the level below.
+    cascade = models.CharField(
+        _("distribution"),
+        max_length=8,
+        choices=[("direct", _("Everyone at once")), ("relay", _("Level by level"))],
+        default="direct",
+    )
     # Minutes each receiving level has to acknowledge (and, for a directive, report back).
     ack_minutes = models.PositiveIntegerField(_("minutes to acknowledge"), default=30)
     # SHA-256 of the canonical original text (see rules.canonical_text), fixed at publication.
