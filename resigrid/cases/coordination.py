@@ -1,8 +1,10 @@
-"""Requests that need approval (延期, 缓办, reopen), whistles (吹哨报到) and merging duplicates."""
+"""Requests that need approval (延期, 缓办, reopen), whistles (吹哨报到), merging duplicates, and
+photos added after the fact (a phone uploads them one request at a time)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -11,9 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resigrid.cases import feedback, permissions
-from resigrid.cases.choices import RequestKind
-from resigrid.cases.models import Case, CaseRequest, Whistle
-from resigrid.cases.services import clean_note, deny, lock, log, move, start_stage
+from resigrid.cases.choices import PhotoStage, RequestKind
+from resigrid.cases.models import Case, CasePhoto, CaseRequest, Whistle
+from resigrid.cases.photos import CheckedPhoto
+from resigrid.cases.services import (
+    attach_photos,
+    clean_note,
+    deny,
+    lock,
+    log,
+    move,
+    start_stage,
+)
 from resigrid.cases.workflow import OPEN_STATES, Action, Stage, State
 from resigrid.core.errors import ConflictError, NotFoundError, ValidationFailed
 from resigrid.orgs.models import Unit
@@ -254,3 +265,62 @@ def merge(
         log(target, actor=actor, action="merged_in", note=case.number, at=now)
         feedback.tell_reporter(case, "merge", text)
     return case
+
+
+_PHOTO_STATES = {
+    PhotoStage.REPORT: frozenset(
+        {State.REPORTED, State.ACCEPTED, State.REGISTERED, State.DISPATCHED, State.IN_PROGRESS}
+    ),
+    PhotoStage.RESULT: frozenset({State.DISPATCHED, State.IN_PROGRESS, State.HANDLED}),
+    PhotoStage.VERIFY: frozenset({State.HANDLED, State.VERIFIED, State.IN_PROGRESS}),
+}
+
+
+def add_photos(
+    *,
+    actor: Any,
+    case_id: int,
+    stage: str,
+    photos: Sequence[CheckedPhoto],
+    tracking_code: str | None = None,
+) -> list[CasePhoto]:
+    """Photos added after the fact (a phone uploads them one request at a time): the reporter's
+    (or staff's) report photos while the case is open, the handling unit's result photos, the
+    verifier's photos. At most CASE_PHOTO_MAX_COUNT per stage."""
+    if stage not in _PHOTO_STATES:
+        raise ValidationFailed(_("Choose report, result or verify photos."), field="stage")
+    with transaction.atomic():
+        case = lock(case_id)
+        if stage == PhotoStage.REPORT:
+            allowed = (
+                (tracking_code is not None and tracking_code == case.tracking_code)
+                or permissions.can_rate(actor, case)  # the logged-in reporter
+                or permissions.can_manage(actor, case)
+            )
+        elif stage == PhotoStage.RESULT:
+            allowed = permissions.can_handle(actor, case)
+        else:
+            allowed = permissions.can_verify(actor, case)
+        if not allowed:
+            raise deny(_("You may not add these photos to this case."))
+        if case.state not in _PHOTO_STATES[PhotoStage(stage)]:
+            raise ConflictError(
+                _("Photos of this kind cannot be added while the case is “%(state)s”.")
+                % {"state": State(case.state).label},
+                state=case.state,
+            )
+        have = case.photos.filter(stage=stage).count()
+        if have + len(photos) > settings.CASE_PHOTO_MAX_COUNT:
+            raise ValidationFailed(
+                _("At most %(n)d photos.") % {"n": settings.CASE_PHOTO_MAX_COUNT}, field="photos"
+            )
+        first = case.photos.order_by("-pk").values_list("pk", flat=True).first() or 0
+        attach_photos(case, photos, PhotoStage(stage), actor)
+        log(
+            case,
+            actor=actor,
+            action="photos",
+            note=str(PhotoStage(stage).label),
+            public=stage != PhotoStage.VERIFY,
+        )
+        return list(case.photos.filter(pk__gt=first).order_by("pk"))

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import scope_prefixes
-from resigrid.cases.models import Case, CaseLog
+from resigrid.cases.models import Case, CaseLog, CaseRequest
 from resigrid.cases.workflow import OPEN_STATES, State
 from resigrid.core.geo import haversine_m
 
@@ -59,7 +59,10 @@ def queue(user: Any, name: str, now: dt.datetime) -> Any:
             .select_related("category", "grid", "lead_unit")
         )
     elif name == "requests":
-        qs = base.filter(_managed(user), requests__approved__isnull=True)
+        # Cases with an undecided request (a bare `requests__approved__isnull` would also match
+        # every case without any request, through the LEFT JOIN).
+        waiting = CaseRequest.objects.filter(approved__isnull=True).values("case_id")
+        qs = base.filter(_managed(user), pk__in=waiting)
     elif name == "whistles":
         qs = base.filter(whistles__unit__accounts__user=user, whistles__answered_at__isnull=True)
     else:
