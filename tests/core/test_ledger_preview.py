@@ -15,7 +15,16 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
-from resigrid.core.ledger import LedgerUpload, ParsedRow, keep, parse, reader, restore
+from resigrid.core.ledger import (
+    LedgerUpload,
+    ParsedRow,
+    ParseResult,
+    RowError,
+    keep,
+    parse,
+    reader,
+    restore,
+)
 from tests.core.test_ledger_helpers import ID_A, ID_B, SPEC, catalogue, row, workbook_bytes
 
 __all__ = ["catalogue"]
@@ -155,3 +164,20 @@ def test_a_missing_kept_file_or_another_secret_means_reading_again(
     with override_settings(SECRET_KEY="another-secret-key-" * 3):
         assert restore(kept, data).snapshots == {}
     assert restore(kept, data).snapshots != {}
+
+
+def test_a_remembered_result_comes_back_whole() -> None:
+    """Rows in chunks (more than one), a row whose keys differ, errors and counts."""
+    rows = [ParsedRow(n, {"a": n, "b": [str(n)], "c": None}) for n in range(2, 4503)]
+    rows.append(ParsedRow(4503, {"b": ["x"], "a": 1}))
+    errors = [RowError(7, "a", "A", "bad"), RowError(9, "", "", "whole row")]
+    result = ParseResult(rows, errors, 5, 2, True)
+    upload = LedgerUpload(b"")
+    upload.remember("k", result)
+    assert upload.recall("k") == result
+    assert upload.recall("other") is None
+    upload.snapshots["k"] = upload.snapshots["k"][:100]  # unreadable: parse the file instead
+    assert upload.recall("k") is None
+    empty = ParseResult()
+    upload.remember("e", empty)
+    assert upload.recall("e") == empty

@@ -17,18 +17,17 @@ import os
 import pickle
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-if TYPE_CHECKING:
-    from resigrid.core.ledger.spec import LedgerSpec, ParseResult
+from resigrid.core.ledger.spec import LedgerSpec, ParsedRow, ParseResult
 
 # Bump when ParseResult, ParsedRow or the value types change: older snapshots are then ignored.
-FORMAT = b"resigrid-ledger-preview-1"
+FORMAT = b"resigrid-ledger-preview-2"
 _NONCE_BYTES = 12
+_CHUNK = 2000
 
 
 def spec_fingerprint(spec: LedgerSpec, max_rows: int, max_errors: int) -> str:
@@ -64,17 +63,60 @@ class LedgerUpload(io.BytesIO):
         snapshot = self.snapshots.get(fingerprint)
         if snapshot is None:
             return None
-        result: ParseResult = pickle.loads(zlib.decompress(snapshot))  # noqa: S301 - our own bytes
-        return result
+        try:
+            return _unpack(zlib.decompress(snapshot))
+        except (zlib.error, pickle.UnpicklingError, EOFError, LookupError, TypeError, ValueError):
+            return None  # a snapshot this code cannot read: parse the file instead
 
     def remember(self, fingerprint: str, result: ParseResult) -> None:
-        out = _Deflating()
-        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-        # No memo: rows hold no cycles, and a memo of every value of 100,000 rows would cost
-        # more memory than the compressed snapshot itself.
-        pickler.fast = True
-        pickler.dump(result)
-        self.snapshots[fingerprint] = out.finish()
+        self.snapshots[fingerprint] = _pack(result)
+
+
+def _pack(result: ParseResult) -> bytes:
+    """The result as a compressed stream of pickles: a header, then the rows in chunks, each row
+    as (number, values in the header's key order), so no per-row keys and no memo are kept."""
+    out = _Deflating()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    # No memo: nothing here is shared or cyclic, and a memo of every value of 100,000 rows
+    # would cost more memory than the snapshot itself.
+    pickler.fast = True
+    keys = tuple(result.rows[0].values) if result.rows else ()
+    pickler.dump(
+        {
+            "keys": keys,
+            "rows": len(result.rows),
+            "errors": result.errors,
+            "error_count": result.error_count,
+            "rows_with_errors": result.rows_with_errors,
+            "example_row_skipped": result.example_row_skipped,
+        }
+    )
+    for start in range(0, len(result.rows), _CHUNK):
+        pickler.dump(
+            [
+                (r.number, tuple(r.values.values()) if tuple(r.values) == keys else r.values)
+                for r in result.rows[start : start + _CHUNK]
+            ]
+        )
+    return out.finish()
+
+
+def _unpack(packed: bytes) -> ParseResult:
+    stream = io.BytesIO(packed)
+    head = pickle.load(stream)  # noqa: S301 - our own bytes (authenticated when read from disk)
+    keys = head["keys"]
+    rows: list[ParsedRow] = []
+    while len(rows) < head["rows"]:
+        for number, values in pickle.load(stream):  # noqa: S301 - as above
+            row = values if isinstance(values, dict) else dict(zip(keys, values, strict=True))
+            rows.append(ParsedRow(number, row))
+    return ParseResult(
+        rows=rows,
+        errors=head["errors"],
+        error_count=head["error_count"],
+        rows_with_errors=head["rows_with_errors"],
+        example_row_skipped=head["example_row_skipped"],
+    )
 
 
 class _Deflating:
