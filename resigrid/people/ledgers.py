@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from resigrid.accounts.models import PersonalDataAccess
 from resigrid.accounts.roles import Perm
@@ -53,14 +53,14 @@ PERSONS = LedgerSpec(
         Column("building", gettext_lazy("Building"), max_length=100, example="1幢"),
         Column("room", gettext_lazy("Room"), max_length=32, example="1203"),
         Column(
-            "name", gettext_lazy("Name"), required=True, max_length=64, example="张三",
+            "name", pgettext_lazy("person", "Name"), required=True, max_length=64, example="张三",
             personal=True,
         ),
         Column("sex", gettext_lazy("Sex"), Kind.CHOICE, choices=Person.Sex, example="M"),
         Column("birth_date", gettext_lazy("Birth date"), Kind.DATE),
         Column(
             "id_number", gettext_lazy("ID number"), Kind.ID_NUMBER, personal=True,
-            example="330106199001011234",
+            example="33010619900101123X",
         ),
         Column("phone", gettext_lazy("Phone"), Kind.PHONE, personal=True, example="13900001111"),
         Column(
@@ -85,12 +85,12 @@ VOLUNTEERS = LedgerSpec(
     sheet_title=gettext_lazy("Volunteers"),
     columns=(
         Column(
-            "name", gettext_lazy("Name"), required=True, max_length=64, personal=True,
+            "name", pgettext_lazy("person", "Name"), required=True, max_length=64, personal=True,
             example="张三",
         ),
         Column(
             "id_number", gettext_lazy("ID number"), Kind.ID_NUMBER, required=True, personal=True,
-            example="330106199001011234",
+            example="33010619900101123X",
         ),
         Column("phone", gettext_lazy("Phone"), Kind.PHONE, personal=True),
         Column("skills", gettext_lazy("Skills"), Kind.CHOICES, choices=Skill, example="driver"),

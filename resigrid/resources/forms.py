@@ -15,17 +15,6 @@ from resigrid.resources.models import Item
 _ANY = [("", _("Any"))]
 
 
-def style(form: forms.Form) -> None:
-    for field in form.fields.values():
-        if isinstance(field.widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(field.widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        field.widget.attrs.setdefault("class", css)
-
-
 class MovementForm(BootstrapForm):
     item = forms.ModelChoiceField(
         label=_("Item"), queryset=Item.objects.order_by("category", "code")
@@ -47,7 +36,6 @@ class MovementForm(BootstrapForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["quantity"].widget.attrs["inputmode"] = "decimal"
-        style(self)
 
 
 class FacilityFilterForm(BootstrapForm):
@@ -55,7 +43,3 @@ class FacilityFilterForm(BootstrapForm):
     status = forms.ChoiceField(
         label=_("Status"), choices=_ANY + FacilityStatus.choices, required=False
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style(self)
