@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resigrid.notify.models import Delivery, DeliveryQuerySet
+from resigrid.notify.models import ChannelPreference, Delivery, DeliveryQuerySet
 
 PAGE_SIZE = 20
 
@@ -24,3 +24,8 @@ def unread_count(user: Any) -> int:
 def own_message(user: Any, delivery_id: int) -> Delivery | None:
     """One of the user's own inbox rows, or None (someone else's row is None too)."""
     return inbox(user).filter(pk=delivery_id).first()
+
+
+def preference_of(user: Any) -> ChannelPreference | None:
+    """The user's channel preference, or None when they never set one."""
+    return ChannelPreference.objects.filter(user=user).first()

@@ -3,15 +3,137 @@ exists exactly when the change that caused it was committed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from resigrid.core.errors import NotFoundError
-from resigrid.notify.models import Channel, Delivery, Message
+from resigrid.core.errors import NotFoundError, ValidationFailed
+from resigrid.core.pii import encrypt, normalise_phone
+from resigrid.notify.models import (
+    PERSONAL_CHANNELS,
+    Channel,
+    ChannelPreference,
+    Delivery,
+    Message,
+    Robot,
+)
+from resigrid.notify.rules import clean_order, next_channel
+
+BATCH = 2000
+
+
+def default_order() -> list[str]:
+    """Channels tried for a person who set no preference, in order."""
+    configured = getattr(settings, "NOTIFY_DEFAULT_CHANNELS", [Channel.EMAIL, Channel.SMS])
+    return clean_order(list(configured), tuple(PERSONAL_CHANNELS))
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _preferences(user_ids: list[int]) -> dict[int, tuple[list[str], bool]]:
+    """user id → (channel order, has an SMS phone), for the users who set a preference. One
+    query with an array parameter on PostgreSQL (a street is 100,000 ids), chunks elsewhere."""
+    found: dict[int, tuple[list[str], bool]] = {}
+    if not user_ids:
+        return found
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ChannelPreference._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT user_id, channels, phone_enc <> '' FROM {table} "  # noqa: S608
+                "WHERE user_id = ANY(%s)",
+                [user_ids],
+            )
+            rows: list[tuple[int, Any, bool]] = cursor.fetchall()
+    else:
+        rows = []
+        for chunk in _chunks(user_ids, 900):
+            rows.extend(
+                (pk, channels, bool(phone))
+                for pk, channels, phone in ChannelPreference.objects.filter(
+                    user_id__in=chunk
+                ).values_list("user_id", "channels", "phone_enc")
+            )
+    for user_id, channels, has_phone in rows:
+        if isinstance(channels, str):  # a raw JSON column comes back as text on some drivers
+            channels = json.loads(channels)
+        found[user_id] = (clean_order(list(channels or []), PERSONAL_CHANNELS), bool(has_phone))
+    return found
+
+
+# The columns enqueue fills, in order (the others keep their defaults: no lease, no error).
+_COLUMNS = (
+    "message_id",
+    "channel",
+    "user_id",
+    "address",
+    "address_enc",
+    "robot_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "leased_by",
+    "last_error",
+    "external_id",
+    "uncertain",
+    "sent_at",
+    "created_at",
+)
+_Row = tuple[
+    int, str, int | None, str, str, int | None, str, int, Any, str, str, str, bool, Any, Any
+]
+
+
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_lines(rows: list[_Row]) -> str:
+    """The rows in COPY's text format (\\N for NULL; strings escaped; timestamps formatted once
+    each, since a fan-out's rows share them)."""
+    stamps: dict[Any, str] = {None: "\\N"}
+
+    def ts(value: Any) -> str:
+        text = stamps.get(value)
+        if text is None:
+            text = stamps[value] = value.isoformat()
+        return text
+
+    def opt(value: int | None) -> str:
+        return "\\N" if value is None else str(value)
+
+    return "".join(
+        f"{r[0]}\t{r[1].translate(_ESCAPE)}\t{opt(r[2])}\t{r[3].translate(_ESCAPE)}\t"
+        f"{r[4].translate(_ESCAPE)}\t{opt(r[5])}\t{r[6].translate(_ESCAPE)}\t{r[7]}\t"
+        f"{ts(r[8])}\t{r[9].translate(_ESCAPE)}\t{r[10].translate(_ESCAPE)}\t"
+        f"{r[11].translate(_ESCAPE)}\t{'t' if r[12] else 'f'}\t{ts(r[13])}\t{ts(r[14])}\n"
+        for r in rows
+    )
+
+
+def _write(rows: list[_Row]) -> None:
+    """Insert delivery rows in the current transaction: COPY on PostgreSQL (a fan-out to a
+    whole street is hundreds of thousands of rows), bulk INSERT elsewhere."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Delivery._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the driver's cursor (psycopg 3)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                copy.write(_copy_lines(rows))
+        return
+    Delivery.objects.bulk_create(
+        [Delivery(**dict(zip(_COLUMNS, row, strict=True))) for row in rows], batch_size=BATCH
+    )
 
 
 def enqueue(
@@ -23,47 +145,160 @@ def enqueue(
     source: str = "",
     users: Iterable[Any] = (),
     emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+    robots: Iterable[Robot] = (),
 ) -> Message:
-    """One message; for each distinct user an inbox row (delivered at once) and, when the user
-    has an email address, an email row; for each extra address an email row. Email rows wait for
-    a worker (`notify_worker`)."""
+    """One message and its deliveries:
+    - each distinct active user: an inbox row (delivered at once) and one row on the first
+      usable channel of their order (their ChannelPreference, else NOTIFY_DEFAULT_CHANNELS:
+      email when they have an address, SMS when they gave a phone); the later channels are
+      fallbacks, used when that row gives up (`fall_back`);
+    - each extra email address: an email row; each extra phone number: an SMS row (the number
+      encrypted); each active robot: a row on its channel (the group sees it).
+    Rows other than the inbox wait for a worker (`notify_worker`)."""
     now = timezone.now()
+    sent, pending = Delivery.Status.SENT.value, Delivery.Status.PENDING.value
     with transaction.atomic():
         message = Message.objects.create(
             topic=topic, source=source, subject=subject[:200], body=body, url=url
         )
-        rows: list[Delivery] = []
+        mid = message.pk
+        rows: list[_Row] = []
+
+        def add(
+            channel: str,
+            user_id: int | None = None,
+            *,
+            address: str = "",
+            address_enc: str = "",
+            robot_id: int | None = None,
+        ) -> None:
+            rows.append(
+                (
+                    mid,
+                    channel,
+                    user_id,
+                    address,
+                    address_enc,
+                    robot_id,
+                    pending,
+                    0,
+                    now,
+                    "",
+                    "",
+                    "",
+                    False,
+                    None,
+                    now,
+                )
+            )
+
+        people: list[tuple[int, str]] = []
         seen_users: set[int] = set()
-        seen_addresses: set[str] = set()
         for user in users:
             if user is None or user.pk in seen_users or not user.is_active:
                 continue
             seen_users.add(user.pk)
+            people.append((user.pk, (user.email or "").lower()))
+        prefs = _preferences([pk for pk, _email in people])
+        order = default_order()
+        seen_addresses: set[str] = set()
+        inbox = Channel.INBOX.value
+        for user_id, email in people:
             rows.append(
-                Delivery(
-                    message=message,
-                    channel=Channel.INBOX,
-                    user=user,
-                    status=Delivery.Status.SENT,
-                    next_attempt_at=now,
-                    sent_at=now,
-                )
+                (mid, inbox, user_id, "", "", None, sent, 0, now, "", "", "", False, now, now)
             )
-            if user.email and user.email.lower() not in seen_addresses:
-                seen_addresses.add(user.email.lower())
-                rows.append(
-                    Delivery(message=message, channel=Channel.EMAIL, user=user, next_attempt_at=now)
-                )
+            chosen, has_phone = prefs.get(user_id, (order, False))
+            for channel in chosen:
+                if channel == Channel.EMAIL and email:
+                    if email not in seen_addresses:  # a shared address gets one copy
+                        seen_addresses.add(email)
+                        add(Channel.EMAIL.value, user_id)
+                    break
+                if channel == Channel.SMS and has_phone:
+                    add(Channel.SMS.value, user_id)
+                    break
+            if len(rows) >= 10 * BATCH:
+                _write(rows)
+                rows.clear()
         for address in emails:
             if address and address.lower() not in seen_addresses:
                 seen_addresses.add(address.lower())
-                rows.append(
-                    Delivery(
-                        message=message, channel=Channel.EMAIL, address=address, next_attempt_at=now
-                    )
-                )
-        Delivery.objects.bulk_create(rows)
+                add(Channel.EMAIL.value, address=address)
+        seen_phones: set[str] = set()
+        for raw in phones:
+            if not raw:
+                continue
+            phone = normalise_phone(raw, field="phones")
+            if phone not in seen_phones:
+                seen_phones.add(phone)
+                add(Channel.SMS.value, address_enc=encrypt(phone))
+        seen_robots: set[int] = set()
+        for robot in robots:
+            if robot.pk in seen_robots or not robot.active:
+                continue
+            seen_robots.add(robot.pk)
+            add(robot.kind, robot_id=robot.pk)
+        _write(rows)
     return message
+
+
+def usable_channels(user: Any) -> set[str]:
+    """The personal channels for which an address of `user` is known now."""
+    usable: set[str] = set()
+    if user.email:
+        usable.add(Channel.EMAIL)
+    if ChannelPreference.objects.filter(user=user).exclude(phone_enc="").exists():
+        usable.add(Channel.SMS)
+    return usable
+
+
+def fall_back(dead: Delivery) -> Delivery | None:
+    """Called in the transaction that gives `dead` up: a new row on the next channel of the
+    person's order that this message has not tried yet, so nobody is silently lost. None when
+    the row has no person (an address, a robot) or no channel is left (the inbox row stays)."""
+    if dead.user_id is None or dead.channel not in PERSONAL_CHANNELS:
+        return None
+    user = dead.user
+    if user is None or not user.is_active:
+        return None
+    pref = ChannelPreference.objects.filter(user=user).first()
+    order = clean_order(pref.channels, PERSONAL_CHANNELS) if pref else default_order()
+    tried = set(
+        Delivery.objects.filter(message_id=dead.message_id, user=user).values_list(
+            "channel", flat=True
+        )
+    )
+    channel = next_channel(order, tried, usable_channels(user))
+    if channel is None:
+        return None
+    return Delivery.objects.create(
+        message_id=dead.message_id, channel=channel, user=user, next_attempt_at=timezone.now()
+    )
+
+
+def set_preferences(
+    *, user: Any, channels: list[str], phone: str | None = None, clear_phone: bool = False
+) -> ChannelPreference:
+    """The user's own channel order (personal channels only, each once) and SMS phone: `phone`
+    None keeps the stored one, `clear_phone` removes it. SMS in the order needs a phone; email
+    without an address on the account is simply skipped when messages go out."""
+    if any(channel not in PERSONAL_CHANNELS for channel in channels):
+        raise ValidationFailed(_("Choose among email and SMS."), field="channels")
+    order = clean_order(channels, PERSONAL_CHANNELS)
+    if len(order) != len(channels):
+        raise ValidationFailed(_("Choose each channel at most once."), field="channels")
+    with transaction.atomic():
+        pref, _created = ChannelPreference.objects.select_for_update().get_or_create(user=user)
+        if clear_phone:
+            pref.phone_enc = ""
+        elif phone:
+            pref.phone_enc = encrypt(normalise_phone(phone, field="phone"))
+        if Channel.SMS in order and not pref.phone_enc:
+            raise ValidationFailed(_("Give a phone number to receive SMS."), field="phone")
+        pref.channels = order
+        pref.save()
+    return pref
 
 
 def mark_read(*, user: Any, delivery_id: int) -> Delivery:

@@ -17,5 +17,6 @@ def send_due(limit: int = 100) -> dict[str, int]:
         "sent": stats.sent,
         "retry": stats.retry,
         "dead": stats.dead,
+        "deferred": stats.deferred,
         "skipped": stats.skipped,
     }

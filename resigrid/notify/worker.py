@@ -5,9 +5,15 @@ nothing). Many workers on many hosts: PostgreSQL hands each a disjoint batch (SK
 SQLite's IMMEDIATE transactions serialise the claims.
 
 Sending happens outside any transaction, so a slow SMTP server never holds a database lock.
-Keep NOTIFY_LEASE_SECONDS well above a channel's timeout (EMAIL_TIMEOUT): a lease that runs
-out in the middle of a send lets a second worker send it too (the Message-ID makes that
-recognisable)."""
+Keep NOTIFY_LEASE_SECONDS well above a channel's timeout (EMAIL_TIMEOUT, NOTIFY_WEBHOOK_TIMEOUT,
+NOTIFY_SMS_TIMEOUT): a lease that runs out in the middle of a send lets a second worker send it
+too (the Message-ID, the SMS client_ref make that recognisable).
+
+A row taken over from a worker whose lease ran out is marked `uncertain`: that worker may have
+sent it before dying. The SMS channel then asks its gateway before sending again; robots cannot
+ask (see channels/robots.py). A row that gives up hands over to the person's next channel in the
+same transaction (services.fall_back). A channel that must wait (a robot's minute is used up)
+defers the row: rescheduled, the attempt not counted."""
 
 from __future__ import annotations
 
@@ -26,9 +32,10 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from resigrid.notify.channels import ChannelError, SendResult, adapter_for
+from resigrid.notify.channels import ChannelError, Deferred, SendResult, adapter_for
 from resigrid.notify.models import Delivery
 from resigrid.notify.rules import backoff_seconds, is_dead
+from resigrid.notify.services import fall_back
 
 log = logging.getLogger("resigrid.notify")
 
@@ -40,6 +47,7 @@ class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"
     DEAD = "dead"
+    DEFERRED = "deferred"  # the channel must wait (rate limit): rescheduled, attempt not counted
     SKIPPED = "skipped"  # already sent or given up, leased by someone else, or not due yet
 
 
@@ -49,13 +57,14 @@ class RunStats:
     sent: int = 0
     retry: int = 0
     dead: int = 0
+    deferred: int = 0
     skipped: int = 0
 
     def add(self, outcome: Outcome) -> None:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
 
     def merge(self, other: RunStats) -> None:
-        for name in ("claimed", "sent", "retry", "dead", "skipped"):
+        for name in ("claimed", "sent", "retry", "dead", "deferred", "skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -80,10 +89,12 @@ def claim(*, worker: str, limit: int, now: dt.datetime) -> list[Delivery]:
         ids = list(due.values_list("id", flat=True)[:limit])
         if not ids:
             return []
+        # A lease left behind by a worker that died: that worker may have sent the row.
+        Delivery.objects.filter(id__in=ids).exclude(leased_by="").update(uncertain=True)
         Delivery.objects.filter(id__in=ids).update(
             lease_until=_lease_end(now), leased_by=worker, attempts=F("attempts") + 1
         )
-        rows = Delivery.objects.filter(id__in=ids).select_related("message", "user")
+        rows = Delivery.objects.filter(id__in=ids).select_related("message", "user", "robot")
         return sorted(rows, key=lambda d: (d.next_attempt_at, d.pk))
 
 
@@ -92,7 +103,7 @@ def _take(delivery_id: int, worker: str, now: dt.datetime) -> Delivery | None:
     with transaction.atomic():
         row = (
             Delivery.objects.select_for_update(of=("self",))
-            .select_related("message", "user")
+            .select_related("message", "user", "robot")
             .filter(pk=delivery_id)
             .first()
         )
@@ -108,10 +119,12 @@ def _take(delivery_id: int, worker: str, now: dt.datetime) -> Delivery | None:
         if live or row.next_attempt_at > now:
             return None
         # Free, or abandoned by a worker whose lease ran out: take it over as a new attempt.
+        if row.leased_by:
+            row.uncertain = True  # the worker that held it may have sent it
         row.attempts += 1
         row.lease_until = _lease_end(now)
         row.leased_by = worker
-        row.save(update_fields=["attempts", "lease_until", "leased_by"])
+        row.save(update_fields=["attempts", "lease_until", "leased_by", "uncertain"])
         return row
 
 
@@ -129,31 +142,57 @@ def _mark_sent(row: Delivery, result: SendResult) -> Outcome:
                 lease_until=None,
                 leased_by="",
                 last_error="",
+                uncertain=False,
             )
         )
     return Outcome.SENT if done else Outcome.SKIPPED
 
 
-def _mark_failed(row: Delivery, worker: str, error: str, *, permanent: bool) -> Outcome:
+def _mark_failed(row: Delivery, worker: str, exc: ChannelError | Exception) -> Outcome:
+    """A failed attempt: retry after the backoff (or later when the other side asked so), or give
+    up — and then hand over to the person's next channel in the same transaction."""
     now = timezone.now()
+    if isinstance(exc, ChannelError):
+        error, permanent, retry_at, uncertain = str(exc), exc.permanent, exc.retry_at, exc.uncertain
+    else:  # a bug in an adapter
+        error, permanent, retry_at, uncertain = f"{type(exc).__name__}: {exc}", False, None, False
     dead = is_dead(row.attempts, max_attempts=settings.NOTIFY_MAX_ATTEMPTS, permanent=permanent)
     wait = backoff_seconds(
         row.attempts,
         base=settings.NOTIFY_BACKOFF_SECONDS,
         cap=getattr(settings, "NOTIFY_BACKOFF_MAX_SECONDS", 3600),
     )
+    later = now + dt.timedelta(seconds=wait)
+    if retry_at is not None and retry_at > later:
+        later = retry_at
     with transaction.atomic():
         # Only while it is still ours: a worker that took over after our lease ran out decides.
         done = Delivery.objects.filter(pk=row.pk, leased_by=worker, status__in=OPEN).update(
             status=Delivery.Status.DEAD if dead else Delivery.Status.RETRY,
-            next_attempt_at=now if dead else now + dt.timedelta(seconds=wait),
+            next_attempt_at=now if dead else later,
             last_error=error[:ERROR_MAX_CHARS],
             lease_until=None,
             leased_by="",
+            uncertain=uncertain or row.uncertain,
         )
+        if done and dead:
+            fall_back(row)
     if not done:
         return Outcome.SKIPPED
     return Outcome.DEAD if dead else Outcome.RETRY
+
+
+def _mark_deferred(row: Delivery, worker: str, exc: Deferred) -> Outcome:
+    """Not sent and not failed: back to the queue at `exc.until`, the claim's attempt undone."""
+    with transaction.atomic():
+        done = Delivery.objects.filter(pk=row.pk, leased_by=worker, status__in=OPEN).update(
+            next_attempt_at=exc.until,
+            attempts=F("attempts") - 1 if row.attempts > 0 else 0,
+            last_error=str(exc)[:ERROR_MAX_CHARS],
+            lease_until=None,
+            leased_by="",
+        )
+    return Outcome.DEFERRED if done else Outcome.SKIPPED
 
 
 def deliver(delivery_id: int, worker: str) -> Outcome:
@@ -165,12 +204,14 @@ def deliver(delivery_id: int, worker: str) -> Outcome:
         return Outcome.SKIPPED
     try:
         result = adapter_for(row.channel).send(row)
+    except Deferred as exc:
+        return _mark_deferred(row, worker, exc)
     except ChannelError as exc:
         log.warning("delivery %s (%s) failed: %s", row.pk, row.channel, exc)
-        return _mark_failed(row, worker, str(exc), permanent=exc.permanent)
+        return _mark_failed(row, worker, exc)
     except Exception as exc:  # a bug in an adapter must not leave the row leased forever
         log.exception("delivery %s (%s) crashed", row.pk, row.channel)
-        return _mark_failed(row, worker, f"{type(exc).__name__}: {exc}", permanent=False)
+        return _mark_failed(row, worker, exc)
     return _mark_sent(row, result)
 
 
@@ -200,12 +241,13 @@ def run_forever(
         total.merge(stats)
         if stats.claimed:
             log.info(
-                "%s: %d claimed, %d sent, %d retry, %d dead, %d skipped",
+                "%s: %d claimed, %d sent, %d retry, %d dead, %d deferred, %d skipped",
                 worker,
                 stats.claimed,
                 stats.sent,
                 stats.retry,
                 stats.dead,
+                stats.deferred,
                 stats.skipped,
             )
         # Idle: wait in short steps so a stop request is honoured promptly.

@@ -8,9 +8,10 @@ import pytest
 
 from resigrid.accounts.models import User
 from tests.factories import UserFactory
+from tests.notify.fakehttp import fake_http, sms_gateway
 from tests.notify.smtp import smtp_down, smtp_server
 
-__all__ = ["smtp_down", "smtp_server"]
+__all__ = ["fake_http", "sms_gateway", "smtp_down", "smtp_server"]
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +22,11 @@ def outbox_settings(settings: Any) -> None:
     settings.NOTIFY_BACKOFF_SECONDS = 30
     settings.NOTIFY_BACKOFF_MAX_SECONDS = 3600
     settings.NOTIFY_MAX_ATTEMPTS = 3
+    settings.NOTIFY_ROBOT_RATE_LIMIT = 20
+    settings.NOTIFY_ROBOT_RATE_WINDOW_SECONDS = 60
+    settings.NOTIFY_DEFAULT_CHANNELS = ["email", "sms"]
+    for name in ("NOTIFY_SMS_URL", "NOTIFY_SMS_STATUS_URL", "NOTIFY_SMS_KEY"):
+        setattr(settings, name, "")
 
 
 @pytest.fixture

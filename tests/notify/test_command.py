@@ -25,10 +25,16 @@ def test_once(smtp_server: SmtpServer) -> None:
     enqueue(topic="t", subject="s", emails=["a@example.org", "b@example.org", "c@example.org"])
     out = StringIO()
     call_command("notify_worker", "--once", "--limit", "2", "--worker", "cron-1", stdout=out)
-    assert out.getvalue() == "cron-1: 2 claimed, 2 sent, 0 to retry, 0 given up, 0 skipped\n"
+    assert (
+        out.getvalue()
+        == "cron-1: 2 claimed, 2 sent, 0 to retry, 0 given up, 0 deferred, 0 skipped\n"
+    )
     out = StringIO()
     call_command("notify_worker", "--worker", "cron-1", stdout=out)  # --once is the default
-    assert out.getvalue() == "cron-1: 1 claimed, 1 sent, 0 to retry, 0 given up, 0 skipped\n"
+    assert (
+        out.getvalue()
+        == "cron-1: 1 claimed, 1 sent, 0 to retry, 0 given up, 0 deferred, 0 skipped\n"
+    )
     assert len(smtp_server.received) == 3
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
@@ -68,5 +74,12 @@ def test_loop_drains_then_waits_until_stopped(smtp_server: SmtpServer) -> None:
 def test_send_due_task(smtp_server: SmtpServer) -> None:
     enqueue(topic="t", subject="s", emails=["a@example.org", "b@example.org"])
     result = send_due.enqueue(limit=10)  # the test settings run tasks at once
-    assert result.return_value == {"claimed": 2, "sent": 2, "retry": 0, "dead": 0, "skipped": 0}
+    assert result.return_value == {
+        "claimed": 2,
+        "sent": 2,
+        "retry": 0,
+        "dead": 0,
+        "deferred": 0,
+        "skipped": 0,
+    }
     assert len(smtp_server.received) == 2

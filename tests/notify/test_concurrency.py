@@ -57,3 +57,40 @@ def test_two_workers_claim_disjoint_batches() -> None:
         assert {pk for pk, by in leased.items() if by == "w2"} == set(second)
     # Every round counted exactly one attempt on every row.
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {rounds}
+
+
+def test_robot_slots_are_shared_by_concurrent_workers(tree: object) -> None:
+    """Eight workers racing for one robot's slots at the same instant: exactly 20 sends."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row locks across connections: run with DATABASE_URL (PostgreSQL)")
+    from resigrid.notify.robots import acquire_slot, create_robot
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True)
+    robot = create_robot(
+        actor=root,
+        area=tree.community1,  # type: ignore[attr-defined]
+        name="群",
+        kind="wecom",
+        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+    )
+    now = timezone.now()
+    barrier = threading.Barrier(8)
+    granted: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            barrier.wait(timeout=10)
+            mine = sum(acquire_slot(robot_id=robot.pk, now=now) is None for _ in range(10))
+        finally:
+            connections.close_all()
+        with lock:
+            granted.append(mine)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(granted) == 20 and len(granted) == 8

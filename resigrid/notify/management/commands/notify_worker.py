@@ -13,7 +13,8 @@ from resigrid.notify.worker import RunStats, run_forever, run_once, worker_name
 
 class Command(BaseCommand):
     help = (
-        "Send due notification deliveries (email, …). --once: one batch and exit (cron); "
+        "Send due notification deliveries (email, SMS, WeCom and DingTalk robots). "
+        "--once: one batch and exit (cron); "
         "--loop: keep going, waiting --interval seconds when idle, until SIGTERM or Ctrl-C. "
         "Run as many as you like, on as many hosts as you like."
     )
@@ -60,5 +61,5 @@ class Command(BaseCommand):
     def _summary(name: str, stats: RunStats) -> str:
         return (
             f"{name}: {stats.claimed} claimed, {stats.sent} sent, {stats.retry} to retry, "
-            f"{stats.dead} given up, {stats.skipped} skipped"
+            f"{stats.dead} given up, {stats.deferred} deferred, {stats.skipped} skipped"
         )
