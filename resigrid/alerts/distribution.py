@@ -6,7 +6,7 @@ Bulk writes only: a street is 100,000 recipients."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
@@ -177,6 +177,14 @@ def grid_workers(grid_ids: list[int]) -> dict[int, int]:
     return found
 
 
+def accounts(ids: list[int]) -> Iterator[User]:
+    """The accounts, fetched in chunks (an IN list per chunk stays within SQLite's limits)."""
+    for start in range(0, len(ids), BATCH):
+        yield from User.objects.filter(pk__in=ids[start : start + BATCH]).only(
+            "pk", "email", "is_active"
+        )
+
+
 def reach(
     *, alert: Alert, relays: list[Relay], now: dt.datetime, addition: str = ""
 ) -> tuple[int, int | None]:
@@ -186,16 +194,15 @@ def reach(
     if not relays:
         return 0, None
     plan = _plan(alert, relays, now)
-    taken_users = set(
-        Recipient.objects.filter(alert=alert, user_id__in=list(plan.users)).values_list(
-            "user_id", flat=True
-        )
-    )
-    taken_persons = set(
-        Recipient.objects.filter(alert=alert, person_id__in=list(plan.persons)).values_list(
-            "person_id", flat=True
-        )
-    )
+    taken_users: set[int] = set()
+    taken_persons: set[int] = set()
+    for user_id, person_id in Recipient.objects.filter(alert=alert).values_list(
+        "user_id", "person_id"
+    ):
+        if user_id:
+            taken_users.add(user_id)
+        if person_id:
+            taken_persons.add(person_id)
     user_ids = [u for u in plan.users if u not in taken_users]
     person_ids = [p for p in plan.persons if p not in taken_persons]
     message_id: int | None = None
@@ -203,14 +210,13 @@ def reach(
     if addition:
         body += "\n\n" + _("Local addition (not part of the original):") + "\n" + addition
     if user_ids or plan.phones:
-        accounts = User.objects.filter(pk__in=user_ids).only("pk", "email", "is_active")
         message = enqueue(
             topic=TOPIC,
             subject=alert.headline,
             body=body,
             url=f"/alerts/{alert.pk}/",
             source=f"alert:{alert.pk}",
-            users=accounts.iterator(chunk_size=BATCH),
+            users=accounts(user_ids),
             phones=plan.phones,
         )
         message_id = message.pk
@@ -251,7 +257,7 @@ def notify_users(*, alert: Alert, user_ids: Iterable[int], subject: str, body: s
         body=body,
         url=f"/alerts/{alert.pk}/",
         source=f"alert:{alert.pk}",
-        users=User.objects.filter(pk__in=ids).only("pk", "email", "is_active"),
+        users=accounts(ids),
     )
     return message.pk
 

@@ -48,13 +48,17 @@ def _escalate(alert: Alert, now: dt.datetime) -> tuple[int, int]:
     )
     if not late:
         return 0, 0
-    Recipient.objects.filter(pk__in=[row[0] for row in late]).update(escalated_at=now)
-    person_ids = [row[1] for row in late if row[1]]
+    ids = [row[0] for row in late]
+    for start in range(0, len(ids), 5000):
+        Recipient.objects.filter(pk__in=ids[start : start + 5000]).update(escalated_at=now)
+    escalated_now = Recipient.objects.filter(alert=alert, escalated_at=now, person__isnull=False)
     grids = [row[2] for row in late if row[2]]
     workers = grid_workers(list(set(grids)))
     carer_of: dict[int, tuple[int, int]] = {}
     for carer_pk, person_id, user_id in (
-        Carer.objects.filter(person_id__in=person_ids, active=True, user__isnull=False)
+        Carer.objects.filter(
+            person_id__in=escalated_now.values("person_id"), active=True, user__isnull=False
+        )
         .order_by("pk")
         .values_list("pk", "person_id", "user_id")
     ):
@@ -79,11 +83,7 @@ def _escalate(alert: Alert, now: dt.datetime) -> tuple[int, int]:
                 tell[assignee] += 1
         elif role == "resident" and grid_id in workers:
             tell[workers[grid_id]] += 1
-    existing = set(
-        Visit.objects.filter(alert=alert, person_id__in=person_ids).values_list(
-            "person_id", flat=True
-        )
-    )
+    existing = set(Visit.objects.filter(alert=alert).values_list("person_id", flat=True))
     new_visits = [v for v in visits if v.person_id not in existing]
     Visit.objects.bulk_create(new_visits, batch_size=5000, ignore_conflicts=True)
     for assignee, count in tell.items():
