@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "resigrid.notify",
     "resigrid.cases",
     "resigrid.alerts",
+    "resigrid.monitoring",
     "resigrid.web",
 ]
 
