@@ -141,25 +141,60 @@ def ensure_slots(robot_id: int) -> None:
     )
 
 
+def _take_slot_postgresql(
+    robot_id: int, now: dt.datetime, window: dt.timedelta, limit: int
+) -> tuple[bool, dt.datetime | None, int]:
+    """One statement takes the free slot used longest ago (SKIP LOCKED: concurrent workers take
+    different ones); when none is free, (False, oldest use, slot count)."""
+    table = connection.ops.quote_name(RobotSlot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET used_at = %s WHERE id = ("  # noqa: S608 (names are ours)
+            f"SELECT id FROM {table} WHERE robot_id = %s AND number < %s AND used_at <= %s "
+            "ORDER BY used_at, number LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
+            [now, robot_id, limit, now - window],
+        )
+        if cursor.fetchone() is not None:
+            return True, None, limit
+        cursor.execute(
+            f"SELECT min(used_at), count(*) FROM {table} "  # noqa: S608
+            "WHERE robot_id = %s AND number < %s",
+            [robot_id, limit],
+        )
+        oldest, count = cursor.fetchone()
+    return False, oldest, int(count)
+
+
+def _take_slot_locked(
+    robot_id: int, now: dt.datetime, window: dt.timedelta, limit: int
+) -> tuple[bool, dt.datetime | None, int]:
+    """The same with the ORM (SQLite: the IMMEDIATE transaction serialises the takers)."""
+    with transaction.atomic():
+        slots = RobotSlot.objects.filter(robot_id=robot_id, number__lt=limit)
+        oldest = slots.order_by("used_at", "number")
+        if connection.features.has_select_for_update_skip_locked:
+            oldest = oldest.select_for_update(skip_locked=True)
+        slot = oldest.first()
+        if slot is not None and slot.used_at <= now - window:
+            RobotSlot.objects.filter(pk=slot.pk).update(used_at=now)
+            return True, None, limit
+        return False, slot.used_at if slot is not None else None, slots.count()
+
+
 def acquire_slot(*, robot_id: int, now: dt.datetime | None = None) -> dt.datetime | None:
     """Take a send slot: None when one was free (send now), else the moment one frees up."""
     now = now or timezone.now()
     window, limit = rate_window(), rate_limit()
+    take = _take_slot_postgresql if connection.vendor == "postgresql" else _take_slot_locked
     wait = now + dt.timedelta(seconds=1)
     for _round in range(2):
-        with transaction.atomic():
-            slots = RobotSlot.objects.filter(robot_id=robot_id, number__lt=limit)
-            oldest = slots.order_by("used_at", "number")
-            if connection.features.has_select_for_update_skip_locked:
-                oldest = oldest.select_for_update(skip_locked=True)
-            slot = oldest.first()
-            if slot is not None and slot.used_at <= now - window:
-                RobotSlot.objects.filter(pk=slot.pk).update(used_at=now)
-                return None
-            # All used within the window (or locked by workers taking them this very moment).
-            wait = slot.used_at + window if slot is not None else now + dt.timedelta(seconds=1)
-            if slots.count() >= limit:
-                return wait
+        taken, oldest, count = take(robot_id, now, window, limit)
+        if taken:
+            return None
+        # All used within the window (or locked by workers taking them this very moment).
+        wait = max(oldest + window, now + dt.timedelta(seconds=1)) if oldest else wait
+        if count >= limit:
+            return wait
         ensure_slots(robot_id)  # a robot made before its slots, or the limit was raised
     return wait
 

@@ -100,6 +100,13 @@ def claim(*, worker: str, limit: int, now: dt.datetime) -> list[Delivery]:
 
 def _take(delivery_id: int, worker: str, now: dt.datetime) -> Delivery | None:
     """The row, leased to `worker`, if it should be sent now; None if not."""
+    # Fast path: a row this worker has just claimed and still holds needs no lock (nobody else
+    # may touch it while the lease lives), so one plain read.
+    row = Delivery.objects.select_related("message", "user", "robot").filter(pk=delivery_id).first()
+    if row is None or row.status not in OPEN:
+        return None
+    if row.leased_by == worker and row.lease_until is not None and row.lease_until >= now:
+        return row
     with transaction.atomic():
         row = (
             Delivery.objects.select_for_update(of=("self",))
@@ -129,22 +136,21 @@ def _take(delivery_id: int, worker: str, now: dt.datetime) -> Delivery | None:
 
 
 def _mark_sent(row: Delivery, result: SendResult) -> Outcome:
-    now = timezone.now()
-    with transaction.atomic():
-        # Whoever holds the lease now, it was sent: record that (unless someone already did).
-        done = (
-            Delivery.objects.filter(pk=row.pk)
-            .exclude(status=Delivery.Status.SENT)
-            .update(
-                status=Delivery.Status.SENT,
-                external_id=result.external_id[:120],
-                sent_at=now,
-                lease_until=None,
-                leased_by="",
-                last_error="",
-                uncertain=False,
-            )
+    # Whoever holds the lease now, it was sent: record that (unless someone already did). One
+    # statement, atomic by itself.
+    done = (
+        Delivery.objects.filter(pk=row.pk)
+        .exclude(status=Delivery.Status.SENT)
+        .update(
+            status=Delivery.Status.SENT,
+            external_id=result.external_id[:120],
+            sent_at=timezone.now(),
+            lease_until=None,
+            leased_by="",
+            last_error="",
+            uncertain=False,
         )
+    )
     return Outcome.SENT if done else Outcome.SKIPPED
 
 
