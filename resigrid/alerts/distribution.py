@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
@@ -177,6 +179,38 @@ def grid_workers(grid_ids: list[int]) -> dict[int, int]:
     return found
 
 
+_COLUMNS = (
+    "alert_id",
+    "relay_id",
+    "grid_id",
+    "role",
+    "user_id",
+    "person_id",
+    "message_id",
+    "delivered_at",
+    "created_at",
+    "ack_channel",
+)
+
+
+def write_recipients(rows: list[tuple[Any, ...]]) -> None:
+    """COPY on PostgreSQL (a street is 100,000 rows), bulk INSERT elsewhere."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Recipient._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the driver's cursor (psycopg 3)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    Recipient.objects.bulk_create(
+        [Recipient(**dict(zip(_COLUMNS, row, strict=True))) for row in rows], batch_size=BATCH
+    )
+
+
 def accounts(ids: list[int]) -> Iterator[User]:
     """The accounts, fetched in chunks (an IN list per chunk stays within SQLite's limits)."""
     for start in range(0, len(ids), BATCH):
@@ -220,29 +254,14 @@ def reach(
             phones=plan.phones,
         )
         message_id = message.pk
-    rows = [
-        Recipient(
-            alert=alert,
-            relay_id=plan.users[u][1],
-            grid_id=plan.users[u][2],
-            role=plan.users[u][0],
-            user_id=u,
-            message_id=message_id,
-            delivered_at=now,  # the inbox row is delivered at once
-        )
-        for u in user_ids
+    rows: list[tuple[Any, ...]] = [
+        (alert.pk, r, g, role, u, None, message_id, now, now, "")  # inbox: delivered
+        for u, (role, r, g) in ((u, plan.users[u]) for u in user_ids)
     ] + [
-        Recipient(
-            alert=alert,
-            relay_id=plan.persons[p][1],
-            grid_id=plan.persons[p][2],
-            role=plan.persons[p][0],
-            person_id=p,
-            message_id=message_id,
-        )
-        for p in person_ids
+        (alert.pk, r, g, role, None, p, message_id, None, now, "")
+        for p, (role, r, g) in ((p, plan.persons[p]) for p in person_ids)
     ]
-    Recipient.objects.bulk_create(rows, batch_size=BATCH)
+    write_recipients(rows)
     Visit.objects.bulk_create(plan.visits, batch_size=BATCH, ignore_conflicts=True)
     return len(rows), message_id
 

@@ -142,3 +142,19 @@ def test_expire_due(world: World) -> None:
     assert alert.state == "expired"
     assert AlertLog.objects.filter(alert=alert, action="expire").count() == 1
     assert services.expire_due(now=NOON + dt.timedelta(hours=4)) == 0
+
+
+def test_a_grid_issues_without_approval_by_default(world: World) -> None:
+    t = world.tree
+    alert = draft(
+        world,
+        actor=world.secretary,
+        issuer_area_id=t.grid11.pk,
+        target_area_ids=[t.grid11.pk],
+        kind="notice",
+        level="",
+    )
+    services.publish(actor=world.secretary, alert_id=alert.pk)
+    alert.refresh_from_db()
+    assert (alert.state, alert.identifier[:14]) == ("published", "33010600100100")
+    assert alert.recipients.count() == 7
