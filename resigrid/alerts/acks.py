@@ -103,6 +103,18 @@ def mark_read(*, actor: Any, alert_id: int) -> Recipient | None:
     return Recipient.objects.filter(alert_id=alert_id, user_id=getattr(actor, "pk", 0) or 0).first()
 
 
+@transaction.atomic
+def mark_read_message(*, actor: Any, message_id: int) -> Recipient | None:
+    """Read receipt from the notify inbox: the actor opened message `message_id`; None when it
+    is not an alert message of theirs."""
+    alert_id = (
+        Recipient.objects.filter(message_id=message_id, user_id=getattr(actor, "pk", 0) or 0)
+        .values_list("alert_id", flat=True)
+        .first()
+    )
+    return None if alert_id is None else mark_read(actor=actor, alert_id=alert_id)
+
+
 def _relay(relay_id: int) -> Relay:
     relay = (
         Relay.objects.select_for_update(of=("self",))

@@ -75,6 +75,10 @@ def test_read_receipt(world: World) -> None:
     rec = acks.mark_read(actor=world.worker11, alert_id=alert.pk)
     assert rec is not None and rec.read_at is not None and rec.acknowledged_at is None
     assert acks.mark_read(actor=world.street, alert_id=alert.pk) is None
+    assert rec.message_id is not None
+    by_message = acks.mark_read_message(actor=world.secretary, message_id=rec.message_id)
+    assert by_message is not None and by_message.read_at is not None
+    assert acks.mark_read_message(actor=world.street, message_id=rec.message_id) is None
 
 
 def test_relay_acknowledged_by_its_staff_only(world: World) -> None:
