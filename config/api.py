@@ -6,6 +6,7 @@ from ninja.security import django_auth
 from resigrid.accounts.api import TokenAuth
 from resigrid.accounts.api import router as accounts_router
 from resigrid.accounts.api_errors import install_error_handlers
+from resigrid.alerts.api import router as alerts_router
 from resigrid.areas.api import router as areas_router
 from resigrid.cases.api import router as cases_router
 from resigrid.orgs.api import router as orgs_router
@@ -28,3 +29,4 @@ api.add_router("/orgs/", orgs_router, tags=["orgs"])
 api.add_router("/resources/", resources_router, tags=["resources"])
 api.add_router("/registers/", registers_router, tags=["registers"])
 api.add_router("/cases/", cases_router, tags=["cases"])
+api.add_router("/alerts/", alerts_router, tags=["alerts"])

@@ -276,3 +276,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 OPEN311_JURISDICTION_ID = os.environ.get("RESIGRID_OPEN311_JURISDICTION_ID", "")
 OPEN311_POSTS_PER_MINUTE = env_int("RESIGRID_OPEN311_POSTS_PER_MINUTE", 60)
 OPEN311_CONTACT = os.environ.get("RESIGRID_OPEN311_CONTACT", "")
+
+# Alerts: which levels need an approval before publication, and how long a signed
+# acknowledgement link stays valid.
+ALERT_APPROVAL_REQUIRED = {
+    "district": env_bool("RESIGRID_ALERT_APPROVAL_DISTRICT", True),
+    "street": env_bool("RESIGRID_ALERT_APPROVAL_STREET", True),
+    "community": env_bool("RESIGRID_ALERT_APPROVAL_COMMUNITY", True),
+    "grid": env_bool("RESIGRID_ALERT_APPROVAL_GRID", False),
+}
+ALERT_ACK_TOKEN_HOURS = env_int("RESIGRID_ALERT_ACK_TOKEN_HOURS", 72)

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/alerts"
 
 
-@pytest.fixture(autouse=True)
-def _urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.alerts.urls"
-
-
 def as_(user: Any) -> Client:
     client = Client()
     client.force_login(user)
