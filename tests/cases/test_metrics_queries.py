@@ -369,3 +369,26 @@ def test_table_total_is_the_sum_of_the_rows(month: Month, street_admin) -> None:
     assert west.values["close_rate"] == 0.0  # one due case, not closed
     assert west.values["rework_rate"] is None  # nothing handled: "—"
     assert west.cells[[c.key for c in metrics_report.COLUMNS].index("rework_rate")] == "—"
+
+
+def test_the_scope_is_exactly_visible_to(
+    month: Month,
+    casebook: Casebook,
+    people,
+    outsider,
+    street_admin,
+) -> None:
+    from resigrid.orgs.models import UnitAccount
+
+    department = people["department"]
+    UnitAccount.objects.create(unit=casebook.property_co, user=department)
+    with at(NOW):
+        coordination.whistle(
+            actor=street_admin, case_id=month.e.pk,
+            unit_id=casebook.property_co.pk, reason="请到场",
+        )  # fmt: skip
+    for user in [*people.values(), outsider]:
+        expected = set(Case.objects.visible_to(user).values_list("pk", flat=True))
+        assert set(queries.scoped(user).values_list("pk", flat=True)) == expected, user
+    assert queries.scoped(outsider).count() == 0
+    assert queries.scoped(people["community_admin"]).count() == 6  # A, B, C, F, H and G

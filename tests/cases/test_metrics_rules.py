@@ -138,7 +138,7 @@ facts = st.builds(
             "rated",
             "merged",
         ]
-    ),  # fmt: skip
+    ),
     priority=st.sampled_from(["urgent", "high", "normal"]),
     reported_at=st.integers(min_value=-400, max_value=0).map(
         lambda hours: NOW + dt.timedelta(hours=hours)

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from resigrid.accounts.models import User
+from resigrid.accounts.roles import Role
 from resigrid.areas.codes import Level
 from resigrid.areas.models import Area
 from resigrid.cases import clocks, permissions
@@ -33,7 +34,7 @@ from resigrid.registers.choices import CategoryKind
 from resigrid.registers.models import Category, Deadline, Duty
 from resigrid.registers.reads import deadlines_for, route
 from resigrid.web.demo.cases import MAX_CASES, case_count, seed_cases
-from tests.factories import Tree
+from tests.factories import Tree, UserFactory, bind
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
@@ -82,9 +83,26 @@ def registers(tree: Tree) -> None:
 
 
 @pytest.fixture
+def district_staff(tree: Tree) -> User:
+    user = UserFactory(username="district", full_name="区里")
+    bind(user, tree.district, Role.DISTRICT_STAFF)
+    return user
+
+
+@pytest.fixture
 def demo(
-    registers, tree: Tree, resident, grid_worker, community_admin, street_admin, department
+    registers,
+    tree: Tree,
+    resident,
+    grid_worker,
+    community_admin,
+    street_admin,
+    department,
+    district_staff,
 ) -> list[Case]:
+    # As in the demo: the street's staff also acts for the street's own team, so the team's
+    # cases in the street's grids need another verifier (the district).
+    UnitAccount.objects.create(unit=Unit.objects.get(name="街道执法队"), user=street_admin)
     grids = list(Area.objects.filter(level=Level.GRID).values_list("pk", flat=True))
     written = seed_cases(rng=random.Random("demo-cases:1"), now=NOW, grid_ids=grids, count=900)
     cases = list(Case.objects.select_related("grid", "category", "lead_unit").order_by("pk"))
@@ -186,9 +204,7 @@ def test_escalation_levels_are_what_the_sweeper_computes(demo: list[Case]) -> No
     assert (report.escalated, report.late_whistles) == (0, 0)
 
 
-def test_actors_are_allowed_to_do_what_the_log_says(
-    demo: list[Case], department: User, grid_worker: User
-) -> None:
+def test_actors_are_allowed_to_do_what_the_log_says(demo: list[Case], department: User) -> None:
     cases = {c.pk: c for c in demo}
     users = {u.pk: u for u in User.objects.all()}
     checked: dict[tuple[str, int | None, int], bool] = {}  # (verb, actor, grid) → allowed
@@ -209,11 +225,13 @@ def test_actors_are_allowed_to_do_what_the_log_says(
     ).values_list("case_id", "actor_id"):
         assert allowed("verify", actor_id, cases[case_id])
         assert actor_id != cases[case_id].handled_by_id
-    # The department acts for the district and street units and handles their cases.
+    # The department acts for the district's units (and the street's staff for its team).
     assert UnitAccount.objects.filter(user=department, unit__area__level="district").exists()
-    handled = [c for c in demo if c.handled_by_id is not None]
-    assert handled and all(c.handled_by_id == department.pk for c in handled)
-    assert all(c.verified_by_id != department.pk for c in demo)
+    handlers = Counter(c.handled_by.username for c in demo if c.handled_by is not None)
+    assert set(handlers) == {"dept", "street"}
+    assert all(c.verified_by_id != c.handled_by_id for c in demo if c.verified_by_id)
+    verifiers = {c.verified_by.username for c in demo if c.verified_by is not None}
+    assert "district" in verifiers  # the street's own team's cases in the street's grids
 
 
 def test_routing_and_support_units_follow_the_responsibility_list(demo: list[Case]) -> None:

@@ -31,9 +31,17 @@ class Staff:
     """Who acts on a grid's cases, chosen as the services would allow."""
 
     managers: list[User]
-    verifiers: list[User]
+    verifiers: list[list[User]]  # everyone who may verify here, the closest first, by tiers
     reporters: list[User]  # staff who may file patrol/hotline/... cases here
     residents: list[User]
+
+    def verifier(self, rng: random.Random, handler: Any) -> User | None:
+        """The closest verifier who did not handle the case (the services refuse that one)."""
+        for tier in self.verifiers:
+            allowed = [u for u in tier if handler is None or u.pk != handler.pk]
+            if allowed:
+                return rng.choice(allowed)
+        return None
 
 
 def staff_for(grids: list[Area]) -> dict[int, Staff]:
@@ -43,10 +51,14 @@ def staff_for(grids: list[Area]) -> dict[int, Staff]:
         )
         return [(b.area.scope_prefix, b.user) for b in rows if b.user.is_active]
 
-    def closest(bound: list[tuple[str, User]], code: str) -> list[User]:
+    def tiers(bound: list[tuple[str, User]], code: str) -> list[list[User]]:
         covering = [(len(p), u) for p, u in bound if code.startswith(p)]
-        best = max((n for n, _u in covering), default=0)
-        return sorted({u for n, u in covering if n == best}, key=lambda u: u.pk)
+        lengths = sorted({n for n, _u in covering}, reverse=True)
+        return [sorted({u for n, u in covering if n == k}, key=lambda u: u.pk) for k in lengths]
+
+    def closest(bound: list[tuple[str, User]], code: str) -> list[User]:
+        found = tiers(bound, code)
+        return found[0] if found else []
 
     manage, verify, view = (
         by_perm(Perm.MANAGE_CASES),
@@ -60,7 +72,7 @@ def staff_for(grids: list[Area]) -> dict[int, Staff]:
     return {
         g.pk: Staff(
             closest(manage, g.code),
-            closest(verify, g.code),
+            tiers(verify, g.code),
             closest(view, g.code),
             [u for code, u in residents if code == g.code],
         )

@@ -12,10 +12,11 @@ cases are still open and some are late. The cases, merged duplicates, requests a
 in with bulk_create; the log (most of the rows) with executemany of plain tuples.
 
 Needs the categories and the responsibility list (web/demo/registers.py) and the demo
-accounts: the managers and verifiers of each grid are the users whose role binding covers it
-most closely; `dept` (or any department account) becomes the account of the district and street
-units, so that it handles their cases. Tracking codes are random (they are secrets); everything
-else follows `rng`. No notifications and no photos are written.
+accounts: the managers of each grid are the users whose role binding covers it most closely,
+its verifier the closest one who did not handle the case; run it after the demo's unit accounts
+are linked. A department account (`dept`) becomes the account of the district's and the
+street's units that have none, so that their cases have a handler. Tracking codes are random
+(they are secrets); everything else follows `rng`. No notifications and no photos are written.
 """
 
 from __future__ import annotations
@@ -41,7 +42,14 @@ from resigrid.orgs.models import Unit, UnitAccount
 from resigrid.registers.choices import Priority
 from resigrid.registers.models import Category
 from resigrid.registers.reads import StageMinutes, deadlines_for
-from resigrid.web.demo.case_story import Router, Story, in_minutes, point_inside, staff_for
+from resigrid.web.demo.case_story import (
+    Router,
+    Staff,
+    Story,
+    in_minutes,
+    point_inside,
+    staff_for,
+)
 from resigrid.web.demo.names import full_name
 
 CASES_PER_100_RESIDENTS = 15
@@ -160,7 +168,6 @@ class _Writer:
         s = Story(case, limits, now, case.reported_at, rng)
         staff = self.staff[case.grid_id]
         manager = rng.choice(staff.managers) if staff.managers else None
-        verifiers: list[User | None] = list(staff.verifiers) or [None]
         s.start_stage(Stage.ACCEPT)
         s.log("report", case.reporter, public=True, to_state=State.REPORTED)
         # Left lying in some state: the old overdue cases (and every open state on the map).
@@ -181,7 +188,7 @@ class _Writer:
         s.move(Action.REGISTER, manager, public=False)
         case.registered_at = s.t
         if stuck != State.REGISTERED:
-            self.dispatch_and_handle(s, manager, verifiers, stuck)
+            self.dispatch_and_handle(s, manager, staff, stuck)
         return s
 
     def dispatch(self, s: Story, manager: Any, avoid: Unit | None = None) -> Unit | None:
@@ -207,7 +214,7 @@ class _Writer:
         return lead
 
     def dispatch_and_handle(
-        self, s: Story, manager: Any, verifiers: list[Any], stuck: State | None
+        self, s: Story, manager: Any, staff: Staff, stuck: State | None
     ) -> None:
         rng, case, limits = self.rng, s.case, s.limits
         if not s.wait(self.delay(limits.dispatch, 0.05)):
@@ -240,9 +247,11 @@ class _Writer:
             s.move(Action.HANDLE, worker, result, public=True)
             case.result, case.handled_by, case.handled_at = result, worker, s.t
             s.first_handled = s.first_handled or s.t
-            if stuck == State.HANDLED or not s.wait(self.delay(limits.verify, 0.05)):
+            verifier = staff.verifier(rng, worker)  # None: nobody may verify, it waits
+            if verifier is None or stuck == State.HANDLED:
                 return
-            verifier = rng.choice(verifiers)
+            if not s.wait(self.delay(limits.verify, 0.05)):
+                return
             case.verified_by = verifier
             if rng.random() >= (0.08 if attempt == 0 else 0.3):
                 s.move(Action.VERIFY_PASS, verifier, public=False)
