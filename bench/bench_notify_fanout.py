@@ -11,7 +11,7 @@ the outbox tables are emptied at the start of every run; DATABASE_URL is not tou
      phone waiting for the workers;
   2. the anchor, in the same run: a raw psycopg COPY of the same number of rows into the same
      table (then removed);
-  3. delivered: two `manage.py notify_worker --loop` processes drain the robot (and SMS) rows
+  3. delivered: two worker processes (the `notify_worker --loop` loop) drain the robot and SMS rows
      against a fake WeCom / SMS server on 127.0.0.1 (tests/notify/fakehttp.py, threaded); the
      time from the start of `enqueue` until no row is left pending.
 Goals (issue 5): rows < 10 s, delivered < 60 s. Exit status 1 when missed.
@@ -146,22 +146,13 @@ def raw_copy(rows: int, message_id: int, user_ids: list[int]) -> float:
     return elapsed
 
 
-def start_workers(n: int) -> list[subprocess.Popen[bytes]]:
-    env = {**os.environ, **ENV}
+def start_workers(n: int, sms_url: str, status_url: str) -> list[subprocess.Popen[bytes]]:
+    """`n` worker processes: this script in --as-worker mode (the notify_worker loop, with the
+    SMS gateway settings pointed at the fake server)."""
+    env = {**os.environ, **ENV, "BENCH_SMS_URL": sms_url, "BENCH_SMS_STATUS_URL": status_url}
     return [
-        subprocess.Popen(  # noqa: S603 (our own interpreter and manage.py)
-            [
-                sys.executable,
-                "manage.py",
-                "notify_worker",
-                "--loop",
-                "--interval",
-                "0.2",
-                "--limit",
-                "200",
-                "--worker",
-                f"bench-{i}",
-            ],
+        subprocess.Popen(  # noqa: S603 (our own interpreter and script)
+            [sys.executable, __file__, "--as-worker", f"bench-{i}"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -171,13 +162,34 @@ def start_workers(n: int) -> list[subprocess.Popen[bytes]]:
     ]
 
 
+def run_worker(name: str) -> int:
+    """The body of one worker process: `manage.py notify_worker --loop` with a 0.2 s idle wait
+    and batches of 200, until SIGTERM."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from resigrid.notify.worker import run_forever
+
+    settings.NOTIFY_SMS_URL = os.environ.get("BENCH_SMS_URL", "")
+    settings.NOTIFY_SMS_STATUS_URL = os.environ.get("BENCH_SMS_STATUS_URL", "")
+    stopping: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(True))
+    run_forever(worker=name, limit=200, interval=0.2, should_stop=lambda: bool(stopping))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--robots", type=int, default=1000)
     parser.add_argument("--sms", type=int, default=0, help="phone numbers to text as well")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--as-worker", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.as_worker:
+        return run_worker(args.as_worker)
 
     ensure_database(BENCH_URL)
     import django
@@ -208,11 +220,13 @@ def main() -> int:
     list(users.values_list("id", "email", "is_active"))
     read_s = time.perf_counter() - read_started
 
-    workers = start_workers(args.workers)
     sms_env = {
         "NOTIFY_SMS_URL": server.url("/sms/send"),
         "NOTIFY_SMS_STATUS_URL": server.url("/sms/status"),
     }
+    workers = start_workers(
+        args.workers, sms_env["NOTIFY_SMS_URL"], sms_env["NOTIFY_SMS_STATUS_URL"]
+    )
     try:
         time.sleep(2.0)  # workers up and idle
         with override_settings(**sms_env):
