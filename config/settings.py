@@ -227,7 +227,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RESIGRID_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # httpx logs full URLs at INFO: robot keys and DingTalk signatures must not reach the logs.
+    "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 100
@@ -250,6 +251,22 @@ NOTIFY_LEASE_SECONDS = env_int("RESIGRID_NOTIFY_LEASE_SECONDS", 60)
 NOTIFY_MAX_ATTEMPTS = env_int("RESIGRID_NOTIFY_MAX_ATTEMPTS", 8)
 NOTIFY_BACKOFF_SECONDS = env_int("RESIGRID_NOTIFY_BACKOFF_SECONDS", 30)
 NOTIFY_BACKOFF_MAX_SECONDS = env_int("RESIGRID_NOTIFY_BACKOFF_MAX_SECONDS", 3600)
+NOTIFY_DEFAULT_CHANNELS = os.environ.get("RESIGRID_NOTIFY_DEFAULT_CHANNELS", "email,sms").split(",")
+# Group robots (WeCom, DingTalk): posts only to these hosts, at most N per window per robot.
+NOTIFY_WEBHOOK_TIMEOUT = env_int("RESIGRID_NOTIFY_WEBHOOK_TIMEOUT", 10)
+NOTIFY_ROBOT_HOSTS = os.environ.get(
+    "RESIGRID_NOTIFY_ROBOT_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com"
+).split(",")
+NOTIFY_ROBOT_RATE_LIMIT = env_int("RESIGRID_NOTIFY_ROBOT_RATE_LIMIT", 20)
+NOTIFY_ROBOT_RATE_WINDOW_SECONDS = env_int("RESIGRID_NOTIFY_ROBOT_RATE_WINDOW_SECONDS", 60)
+# SMS gateway (HTTP). Unset URL: SMS rows give up at once and hand over to the next channel.
+NOTIFY_SMS_URL = os.environ.get("RESIGRID_SMS_URL", "")
+NOTIFY_SMS_STATUS_URL = os.environ.get("RESIGRID_SMS_STATUS_URL", "")
+NOTIFY_SMS_KEY = os.environ.get("RESIGRID_SMS_KEY", "")
+NOTIFY_SMS_TIMEOUT = env_int("RESIGRID_SMS_TIMEOUT", 10)
+NOTIFY_SMS_MAX_CHARS = env_int("RESIGRID_SMS_MAX_CHARS", 500)
+NOTIFY_SMS_RECEIPT_SECRET = os.environ.get("RESIGRID_SMS_RECEIPT_SECRET", "")
+NOTIFY_SMS_RECEIPT_SKEW_SECONDS = env_int("RESIGRID_SMS_RECEIPT_SKEW_SECONDS", 300)
 
 # Cases: default minutes per stage when no category up the tree sets them (accept, dispatch,
 # handle, verify), per priority.
