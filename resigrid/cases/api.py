@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +54,16 @@ from resigrid.orgs.models import UnitAccount
 from resigrid.registers.reads import route
 
 PAGE_SIZE = 50
-KEY = Header(None, alias=idempotency.HEADER, description="Retry-safe submission key")  # type: ignore[type-arg]
+KEY = Header(  # type: ignore[type-arg]
+    None,
+    alias=idempotency.HEADER,
+    description=(
+        "Any unique string (a UUID) per submission, up to 80 visible ASCII characters. A retry "
+        "with the same key and request gets the first answer back and changes nothing; the "
+        "same key with another request is a 422 naming this header. Refused requests (4xx) "
+        "keep nothing, so the key may be reused to send a corrected request."
+    ),
+)
 
 
 class _Anonymous:
@@ -116,20 +125,50 @@ def answer_once(
 # Reading a case ------------------------------------------------------------------------------
 
 
+# Only the columns the bodies use: a grid's boundary (GeoJSON) or a user's password hash would
+# be parsed for nothing, and every extra column costs the ORM time on each read.
+_CASE_COLUMNS = [f.name for f in Case._meta.concrete_fields]
+_RELATED_COLUMNS = [
+    "category__code",
+    "category__name",
+    "grid__code",
+    "grid__name",
+    "lead_unit__name",
+]
+_PEOPLE = ("reporter", "handled_by", "verified_by")
+
+
+def slim(qs: Any, *, people: bool = False) -> QuerySet[Case]:
+    """`qs` of cases with the category, grid and lead unit (and, for the staff view, the
+    people's names) in the same query, and nothing else."""
+    related = ["category", "grid", "lead_unit", *(_PEOPLE if people else ())]
+    columns = _CASE_COLUMNS + _RELATED_COLUMNS
+    if people:
+        columns += [f"{who}__{f}" for who in _PEOPLE for f in ("username", "full_name")]
+    slimmed: QuerySet[Case] = qs.select_related(*related).only(*columns)
+    return slimmed
+
+
 def load_case(pk: int) -> Case:
-    return (
-        Case.objects.select_related(
-            "category", "grid", "lead_unit", "reporter", "handled_by", "verified_by", "merged_into"
-        )
-        .prefetch_related("photos")
-        .get(pk=pk)
-    )
+    return slim(Case.objects, people=True).prefetch_related("photos").get(pk=pk)
+
+
+def ensure_visible(user: Any, pk: int) -> None:
+    """404 unless the case is in the user's scope (the service then checks the right)."""
+    if not Case.objects.visible_to(user).filter(pk=pk).exists():
+        raise NotFoundError(_("No such case."))
 
 
 def visible_case(user: Any, pk: int) -> Case:
-    if not Case.objects.visible_to(user).filter(pk=pk).exists():
+    found = (
+        slim(Case.objects.visible_to(user), people=True)
+        .prefetch_related("photos")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
         raise NotFoundError(_("No such case."))
-    return load_case(pk)
+    return found
 
 
 def _is_staff(user: Any, case: Case) -> bool:
@@ -359,7 +398,7 @@ def add_photos(request: HttpRequest, pk: int, idempotency_key: str | None = KEY)
 
 
 def _area_prefix(code: str) -> str:
-    area = Area.objects.filter(code=code).first()
+    area = Area.objects.filter(code=code).only("code", "level").first()
     if area is None:
         raise field_error("grid", _("No area has this code."))
     return code[: PREFIX_LENGTH[Level(area.level)]]
@@ -415,7 +454,7 @@ def list_cases(
         qs = qs.exclude(pk__in=Case.objects.overdue(now).values("pk"))
     if mine:
         qs = qs.filter(reporter=user)
-    qs = qs.select_related("category", "grid", "lead_unit")
+    qs = slim(qs)
     total = qs.count()
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     return {
@@ -433,10 +472,14 @@ def list_cases(
     summary="Follow a case by its tracking code (no account needed)",
 )
 def track(request: HttpRequest, code: str) -> dict[str, Any]:
-    case = Case.objects.filter(tracking_code=code.strip().upper()).first()
+    case = (
+        slim(Case.objects)
+        .prefetch_related("photos")
+        .filter(tracking_code=code.strip().upper())
+        .first()
+    )
     if case is None:
         raise NotFoundError(_("No such case."))
-    case = load_case(case.pk)
     return public_body(case, tracking_code=False, can_rate=case.state == State.CLOSED)
 
 

@@ -22,10 +22,10 @@ from resigrid.cases.api import (
     answer_once,
     caller,
     case_view,
+    ensure_visible,
     field_error,
     load_case,
     router,
-    visible_case,
 )
 from resigrid.cases.models import Case, CaseRequest, Whistle
 from resigrid.cases.schemas import (
@@ -67,7 +67,7 @@ def _move(
     user = caller(request)
 
     def run() -> tuple[int, Any]:
-        visible_case(user, pk)
+        ensure_visible(user, pk)
         do(user)
         return status, case_view(user, load_case(pk))
 
@@ -276,7 +276,7 @@ def rate(request: HttpRequest, pk: int, payload: RateIn, idempotency_key: str | 
         if not by_code:
             if user is None:
                 raise NotFoundError(_("No such case."))
-            visible_case(user, pk)  # 404 outside the scope; the service says 403 to non-reporters
+            ensure_visible(user, pk)  # 404 outside the scope; the service says 403 to non-reporters
         services.rate(
             actor=user,
             case_id=pk,
@@ -304,7 +304,7 @@ def change_request(
     user = caller(request)
 
     def run() -> tuple[int, Any]:
-        visible_case(user, pk)
+        ensure_visible(user, pk)
         row = coordination.request_change(
             actor=user,
             case_id=pk,
@@ -371,7 +371,7 @@ def blow_whistle(
     user = caller(request)
 
     def run() -> tuple[int, Any]:
-        visible_case(user, pk)
+        ensure_visible(user, pk)
         row = coordination.whistle(
             actor=user,
             case_id=pk,

@@ -408,7 +408,7 @@ def _core(
         "result": case.result,
         "rejection_reason": case.rejection_reason,
         "rating": case.rating,
-        "merged_into": case.merged_into.number if case.merged_into is not None else None,
+        "merged_into": f"AJ{case.merged_into_id:08d}" if case.merged_into_id else None,
         "photos": [
             photo_body(p)
             for p in (case.photos.all() if photos is None else photos)
