@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -283,7 +284,21 @@ def report(request: HttpRequest, payload: ReportIn, idempotency_key: str | None 
     user = caller(request)
 
     def run() -> tuple[int, Any]:
-        case = intake.report_case(actor=user, report=intake.Report(**payload.dict()))
+        try:
+            case = intake.report_case(actor=user, report=intake.Report(**payload.dict()))
+        except IntegrityError:
+            # report_case's savepoint is rolled back; the only unique field a client sets is
+            # the external ticket number (unique per source).
+            known = Case.objects.filter(
+                source=payload.source, external_id=payload.external_id.strip()
+            ).first()
+            if known is None:
+                raise
+            raise field_error(
+                "external_id",
+                _("This ticket number has already been filed as %(number)s.")
+                % {"number": known.number},
+            ) from None
         return 201, _reported(user, case)
 
     return answer_once(request, idempotency_key, payload.dict(), run)

@@ -230,3 +230,22 @@ def test_missing_and_malformed_fields(casebook: Casebook, resident, client_for) 
     not_json = client.post(REPORTS, "{", content_type="application/json")
     assert not_json.status_code == 422
     assert nothing_written() == (0, 0, 0, 0)
+
+
+def test_a_ticket_number_is_filed_once(casebook: Casebook, community_admin) -> None:
+    from tests.cases.test_api_support import client_of
+
+    client = client_of(community_admin)
+    body = report_body(source="hotline", external_id="12345-0001", contact_phone="13800138000")
+    first = post(client, REPORTS, body)
+    assert first.status_code == 201
+    again = post(client, REPORTS, body)
+    assert again.status_code == 422
+    assert again.json()["detail"] == [
+        {
+            "loc": ["body", "external_id"],
+            "msg": f"This ticket number has already been filed as {first.json()['number']}.",
+            "type": "value_error",
+        }
+    ]
+    assert Case.objects.count() == 1
