@@ -15,7 +15,8 @@ from django.utils.translation import gettext_noop
 
 from resigrid.cases import recipients
 from resigrid.cases.models import Case, Whistle
-from resigrid.notify.services import enqueue
+from resigrid.cases.workflow import Stage
+from resigrid.notify.services import Notice, enqueue
 
 
 def _send(
@@ -150,14 +151,30 @@ def on_whistle(case: Case, whistle: Whistle) -> None:
     )
 
 
-def on_escalated(case: Case, level: int, users: list[Any]) -> None:
+def escalated_notices(items: list[tuple[Case, int, list[Any]]]) -> list[Notice]:
+    """The notices of many escalations (case, level, users) at once: one language switch and
+    one URL pattern for all of them."""
+    marker = 987654321
+    pattern = reverse("cases:detail", args=[marker])
+    out: list[Notice] = []
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Overdue case %(number)s (%(stage)s): supervision level %(level)d") % {
-            "number": case.number,
-            "stage": case.get_stage_display(),
-            "level": level,
-        }
-    tell_staff(case, "case.overdue", users, subject)
+        text = _("Overdue case %(number)s (%(stage)s): supervision level %(level)d")
+        stages = {str(value): str(label) for value, label in Stage.choices}
+        for case, level, users in items:
+            subject = text % {
+                "number": case.number,
+                "stage": stages.get(case.stage, case.stage),
+                "level": level,
+            }
+            out.append(Notice(topic="case.overdue", subject=subject,
+                              url=pattern.replace(str(marker), str(case.pk)),
+                              source=f"cases.case:{case.pk}", users=users))  # fmt: skip
+    return out
+
+
+def on_escalated(case: Case, level: int, users: list[Any]) -> None:
+    (notice,) = escalated_notices([(case, level, users)])
+    tell_staff(case, notice.topic, users, notice.subject)
 
 
 def on_whistle_late(case: Case, whistle: Whistle, users: list[Any]) -> None:

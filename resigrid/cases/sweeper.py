@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from resigrid.cases import clocks, feedback, recipients
-from resigrid.cases.models import Case, Whistle
+from resigrid.cases.models import Case, CaseLog, Whistle
 from resigrid.cases.services import log
 from resigrid.cases.workflow import Stage
+from resigrid.notify.services import enqueue_many
 from resigrid.registers.models import Category
 from resigrid.registers.reads import StageMinutes, deadlines_for
 
@@ -36,16 +38,41 @@ def _limits(
     return cache[key]
 
 
-def _targets(case: Case, level: int) -> list[Any]:
-    if level <= 1:
-        return recipients.handlers(case) + recipients.managers(case, 0)
-    return recipients.managers(case, level - 1)
+class _Targets:
+    """Who hears of an escalation, looked up once per sweep: the managers depend only on the
+    grid's community and the level, the handlers only on the lead unit."""
+
+    def __init__(self) -> None:
+        self.managers: dict[tuple[int | None, int], list[Any]] = {}
+        self.handlers: dict[tuple[int | None, int | None], list[Any]] = {}
+
+    def _managers(self, case: Case, level: int) -> list[Any]:
+        key = (case.grid.parent_id, level)
+        if key not in self.managers:
+            self.managers[key] = recipients.managers(case, level)
+        return self.managers[key]
+
+    def __call__(self, case: Case, level: int) -> list[Any]:
+        if level > 1:
+            return self._managers(case, level - 1)
+        key = (case.lead_unit_id, case.grid.parent_id if case.lead_unit_id is None else None)
+        if key not in self.handlers:
+            self.handlers[key] = recipients.handlers(case)
+        return self.handlers[key] + self._managers(case, 0)
 
 
 def _escalate_chunk(
-    ids: list[int], now: dt.datetime, cache: dict[tuple[int, str], StageMinutes]
+    ids: list[int],
+    now: dt.datetime,
+    cache: dict[tuple[int, str], StageMinutes],
+    targets: _Targets,
 ) -> int:
-    done = 0
+    """Escalate a chunk of cases: the rows are locked, then written with one UPDATE, one
+    INSERT of the log and one batch of notifications."""
+    by_level: dict[int, list[int]] = {}
+    stages = {str(value): str(label) for value, label in Stage.choices}
+    logs: list[CaseLog] = []
+    escalated: list[tuple[Case, int, list[Any]]] = []
     with transaction.atomic():
         rows = list(
             Case.objects.select_for_update(of=("self",), skip_locked=True)
@@ -63,24 +90,26 @@ def _escalate_chunk(
             if level <= case.escalation_level:
                 continue
             case.escalation_level = level
-            case.overdue_since = case.overdue_since or case.stage_due
-            case.save(update_fields=["escalation_level", "overdue_since", "updated_at"])
-            log(
-                case,
-                actor=None,
-                action="escalate",
-                at=now,
-                note=f"{case.get_stage_display()} · {level}",
+            by_level.setdefault(level, []).append(case.pk)
+            logs.append(CaseLog(case=case, at=now, action="escalate",
+                                note=f"{stages[case.stage]} · {level}"))  # fmt: skip
+            escalated.append((case, level, targets(case, level)))
+        for level, pks in by_level.items():
+            Case.objects.filter(pk__in=pks).update(
+                escalation_level=level,
+                overdue_since=Coalesce("overdue_since", "stage_due"),
+                updated_at=now,
             )
-            feedback.on_escalated(case, level, _targets(case, level))
-            done += 1
-    return done
+        CaseLog.objects.bulk_create(logs)
+        enqueue_many(feedback.escalated_notices(escalated))
+    return len(logs)
 
 
 def sweep(*, now: dt.datetime | None = None) -> SweepReport:
     now = now or timezone.now()
     report = SweepReport()
     cache: dict[tuple[int, str], StageMinutes] = {}
+    targets = _Targets()
     candidates = (
         Case.objects.overdue(now)
         .filter(escalation_level__lt=3)
@@ -95,7 +124,7 @@ def sweep(*, now: dt.datetime | None = None) -> SweepReport:
         if clocks.escalation_level(stage_due, now, length) > current:
             due_ids.append(pk)
     for i in range(0, len(due_ids), CHUNK):
-        report.escalated += _escalate_chunk(due_ids[i : i + CHUNK], now, cache)
+        report.escalated += _escalate_chunk(due_ids[i : i + CHUNK], now, cache, targets)
     report.late_whistles = _late_whistles(now)
     return report
 

@@ -4,7 +4,8 @@ exists exactly when the change that caused it was committed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -241,6 +242,136 @@ def enqueue(
             add(robot.kind, robot_id=robot.pk)
         _write(rows)
     return message
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for `enqueue_many` (the arguments of `enqueue`, users and emails only)."""
+
+    topic: str
+    subject: str
+    body: str = ""
+    url: str = ""
+    source: str = ""
+    users: Sequence[Any] = ()
+    emails: Sequence[str] = ()
+
+
+def enqueue_many(notices: Sequence[Notice]) -> list[Message]:
+    """`enqueue` for many messages at once (the sweeper escalates hundreds in one chunk): one
+    INSERT of the messages, one preference query, one COPY of every delivery."""
+    notices = [n for n in notices if n.users or n.emails]
+    if not notices:
+        return []
+    now = timezone.now()
+    sent, pending = Delivery.Status.SENT.value, Delivery.Status.PENDING.value
+    with transaction.atomic():
+        messages = Message.objects.bulk_create(
+            Message(topic=n.topic, source=n.source, subject=n.subject[:200], body=n.body, url=n.url)
+            for n in notices
+        )
+        everyone = {u.pk for n in notices for u in n.users if u is not None and u.is_active}
+        prefs = _preferences(sorted(everyone))
+        order = default_order()
+        rows: list[_Row] = []
+        for message, notice in zip(messages, notices, strict=True):
+            mid = message.pk
+            seen_users: set[int] = set()
+            seen_addresses: set[str] = set()
+            for user in notice.users:
+                if user is None or user.pk in seen_users or not user.is_active:
+                    continue
+                seen_users.add(user.pk)
+                rows.append(
+                    (
+                        mid,
+                        Channel.INBOX.value,
+                        user.pk,
+                        "",
+                        "",
+                        None,
+                        sent,
+                        0,
+                        now,
+                        "",
+                        "",
+                        "",
+                        False,
+                        now,
+                        now,
+                    )
+                )
+                email = (user.email or "").lower()
+                chosen, has_phone = prefs.get(user.pk, (order, False))
+                for channel in chosen:
+                    if channel == Channel.EMAIL and email:
+                        if email not in seen_addresses:
+                            seen_addresses.add(email)
+                            rows.append(
+                                (
+                                    mid,
+                                    Channel.EMAIL.value,
+                                    user.pk,
+                                    "",
+                                    "",
+                                    None,
+                                    pending,
+                                    0,
+                                    now,
+                                    "",
+                                    "",
+                                    "",
+                                    False,
+                                    None,
+                                    now,
+                                )
+                            )
+                        break
+                    if channel == Channel.SMS and has_phone:
+                        rows.append(
+                            (
+                                mid,
+                                Channel.SMS.value,
+                                user.pk,
+                                "",
+                                "",
+                                None,
+                                pending,
+                                0,
+                                now,
+                                "",
+                                "",
+                                "",
+                                False,
+                                None,
+                                now,
+                            )
+                        )
+                        break
+            for address in notice.emails:
+                if address and address.lower() not in seen_addresses:
+                    seen_addresses.add(address.lower())
+                    rows.append(
+                        (
+                            mid,
+                            Channel.EMAIL.value,
+                            None,
+                            address,
+                            "",
+                            None,
+                            pending,
+                            0,
+                            now,
+                            "",
+                            "",
+                            "",
+                            False,
+                            None,
+                            now,
+                        )
+                    )
+        _write(rows)
+    return messages
 
 
 def usable_channels(user: Any) -> set[str]:
