@@ -18,7 +18,7 @@ api = NinjaAPI(
     title="Resigrid API",
     version="1",
     description="Resigrid (韧网): areas, grids and the locator. Session or token (Bearer) auth.",
-    auth=[django_auth, TokenAuth()],
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )
 install_error_handlers(api)

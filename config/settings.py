@@ -283,6 +283,9 @@ CASE_PHOTO_MAX_COUNT = env_int("RESIGRID_CASE_PHOTO_MAX_COUNT", 6)
 CASE_BASICALLY_SATISFIED_WEIGHT = float(
     os.environ.get("RESIGRID_CASE_BASICALLY_SATISFIED_WEIGHT", "0.9")
 )
+# 三率 weights (响应率, 解决率, 满意率) and the response time limit (Beijing: 2 hours).
+CASE_THREE_RATES_WEIGHTS = (0.1, 0.5, 0.4)
+CASE_RESPONSE_MINUTES = env_int("RESIGRID_CASE_RESPONSE_MINUTES", 120)
 
 # Background tasks (Django's Tasks API through the django-tasks backport): stored in the database
 # and run by `manage.py db_worker`. The outbox rows stay the source of truth; a task is only the

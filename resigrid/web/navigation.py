@@ -41,6 +41,7 @@ ENTRIES = (
     NavEntry(_("My cases"), "cases:mine", "person-lines-fill", Perm.VIEW_AREA, CASES),
     NavEntry(_("Case queues"), "cases:queues", "inboxes", Perm.VIEW_CASES, CASES, True),
     NavEntry(_("Map of open cases"), "cases:map", "geo-alt", Perm.VIEW_CASES, CASES, True),
+    NavEntry(_("Case metrics"), "case_metrics:page", "bar-chart-line", Perm.VIEW_CASES, CASES),
     NavEntry(_("Residents"), "people:person_list", "people", Perm.VIEW_PEOPLE, REGISTRIES),
     NavEntry(
         _("Vulnerable people"), "people:vulnerable_map", "heart-pulse", Perm.VIEW_PEOPLE, REGISTRIES

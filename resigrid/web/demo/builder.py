@@ -21,6 +21,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import reset_queries, transaction
+from django.utils import timezone
 from shapely.geometry import shape
 
 from resigrid.accounts.models import RoleBinding, User
@@ -31,6 +32,7 @@ from resigrid.areas.models import Area, Building
 from resigrid.orgs.models import Unit, UnitAccount
 from resigrid.people.models import Household, Person, Volunteer
 from resigrid.web.demo import geometry, population
+from resigrid.web.demo.cases import seed_cases
 from resigrid.web.demo.names import ROAD_NAMES, community_name, full_name, grid_name
 from resigrid.web.demo.orgs_resources import seed_orgs_resources
 from resigrid.web.demo.people_registry import seed_people_registry
@@ -183,6 +185,9 @@ def build_demo(
         )
         _write_accounts(seed, tree, password)
         _link_unit_accounts(tree)
+        summary.registry.update(
+            seed_cases(rng=rng_for(seed, "cases"), now=timezone.now(), grid_ids=grid_ids)
+        )
     summary.logins = demo_logins()
     return summary
 
