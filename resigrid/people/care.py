@@ -18,8 +18,15 @@ from resigrid.core import pii
 from resigrid.core.errors import PermissionDeniedError, ValidationFailed
 from resigrid.people import rules
 from resigrid.people.choices import ContactOutcome, ContactWay, DisabilityCategory, Need, Tag
-from resigrid.people.models import Carer, ContactLog, EmergencyNeed, Person, Vulnerability
-from resigrid.people.permissions import can_edit_vulnerable, can_view_people
+from resigrid.people.models import (
+    Carer,
+    ContactLog,
+    EmergencyNeed,
+    Person,
+    Volunteer,
+    Vulnerability,
+)
+from resigrid.people.permissions import can_edit_vulnerable, can_view_people, can_view_vulnerable
 
 ELDERLY_AGE = 65
 
@@ -132,6 +139,15 @@ def add_carer(
             raise _fail("carer_person", _("No such resident in your scope."))
         if carer_person.pk == person.pk:
             raise _fail("carer_person", _("A person cannot be their own carer."))
+    if user is not None and not (user.is_active and can_view_vulnerable(user, person.grid)):
+        # A carer account must be able to open the person's page and log visits.
+        raise _fail("user", _("This account cannot see the person's grid; choose another."))
+    if kind == Carer.Kind.GRID_WORKER and user is None:
+        raise _fail("user", _("Choose the grid worker's account."))
+    if kind == Carer.Kind.VOLUNTEER and not (
+        carer_person is not None and Volunteer.objects.filter(person=carer_person).exists()
+    ):
+        raise _fail("carer_person", _("Choose a registered volunteer."))
     name = (name or "").strip() or (
         carer_person.name if carer_person else getattr(user, "full_name", "") or ""
     )

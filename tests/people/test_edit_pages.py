@@ -639,7 +639,7 @@ def test_carer_volunteer_choices_are_the_community_volunteers(people, grid_worke
             {"phone": ["不是有效的大陆电话号码：请填写11位手机号码或带区号的固定电话。"]},
         ),
         ({"kind": "neighbour", "name": "  "}, {"name": ["请填写帮扶人姓名。"]}),
-        ({"kind": "volunteer"}, {"carer_person": ["请填写帮扶人姓名。"]}),
+        ({"kind": "volunteer"}, {"carer_person": ["请选择已登记的志愿者。"]}),
         ({"kind": "grid_worker", "user": "outsider"}, "user"),
         ({"kind": "relative", "carer_person": "far"}, "carer_person"),
         ({"kind": "boss", "name": "x"}, "kind"),
