@@ -19,7 +19,9 @@ urlpatterns: list[URLPattern] = [
     re_path(rf"^(?:/*)services{_FMT}$", views.services, name="services"),
     re_path(rf"^(?:/*)services/(?P<code>[^/]+?){_FMT}$", views.service_definition, name="service"),
     re_path(rf"^(?:/*)requests{_FMT}$", views.requests, name="requests"),
-    re_path(rf"^(?:/*)requests/(?P<request_id>[^/]+?){_FMT}$", views.request_detail, name="request"),
+    re_path(
+        rf"^(?:/*)requests/(?P<request_id>[^/]+?){_FMT}$", views.request_detail, name="request"
+    ),
     re_path(rf"^(?:/*)tokens/(?P<token>[^/]+?){_FMT}$", views.token, name="token"),
     re_path(r"^(?P<path>.*)$", views.not_found, name="not_found"),
 ]
