@@ -513,4 +513,4 @@ def case_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     return case_view(user, visible_case(user, pk))
 
 
-from resigrid.cases import api_moves  # noqa: E402,F401 - registers the moves on `router`
+from resigrid.cases import api_import, api_moves  # noqa: E402,F401 - register on `router`
