@@ -85,4 +85,5 @@ def open_case(rule: Rule, sensor: Sensor, at: dt.datetime, value: float | None) 
         source=CaseSource.SENSOR,
         external_id=f"mon:{rule.pk}:{sensor.pk}:{int(at.timestamp())}"[:64],
     )
-    return report_case(actor=None, report=report, system=True)
+    # Reported when the sensor saw it (a gateway's backlog keeps its times), never in the future.
+    return report_case(actor=None, report=report, now=min(at, timezone.now()), system=True)

@@ -15,19 +15,22 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from resigrid.areas.codes import PREFIX_LENGTH
 from resigrid.core.errors import DomainError
 from resigrid.monitoring import actions, rules
+from resigrid.monitoring.bulk import ValueIn, update_rows
 from resigrid.monitoring.choices import EventKind, RuleType
 from resigrid.monitoring.models import Reading, Rule, RuleEvent, RuleState, Sensor
 
 log = logging.getLogger(__name__)
 
+SCOPE_LENGTHS = sorted(set(PREFIX_LENGTH.values()))  # district, street, community, grid
 STATE_FIELDS = [
     "state",
     "since",
@@ -60,23 +63,39 @@ class Outcome:
     events: list[Fired] = field(default_factory=list)
 
 
+def grid_code(sensor: Sensor) -> str:
+    """The code of the sensor's grid (annotated by ingestion, which does not load the grid)."""
+    code = getattr(sensor, "grid_code", None)
+    return code if isinstance(code, str) else sensor.grid.code
+
+
 def applicable_rules(sensors: Iterable[Sensor], types: Sequence[str] = ()) -> dict[int, list[Rule]]:
     """Active rules per sensor id: the sensor's own, and the kind rules whose area holds it."""
     sensors = list(sensors)
     if not sensors:
         return {}
     qs = Rule.objects.active().filter(
-        Q(sensor_id__in=[s.pk for s in sensors])
+        ValueIn("sensor_id", [s.pk for s in sensors], "bigint")
         | Q(sensor__isnull=True, sensor_kind__in={s.kind for s in sensors})
     )
     if types:
         qs = qs.filter(type__in=types)
-    found = list(qs.select_related("area", "alert_target_area", "alert_issuer_area"))
+    found = qs.select_related("area", "alert_target_area", "alert_issuer_area").order_by("pk")
+    own: dict[int, list[Rule]] = defaultdict(list)
+    by_kind: dict[tuple[str, str], list[Rule]] = defaultdict(list)
+    for rule in found:
+        if rule.sensor_id is not None:
+            own[rule.sensor_id].append(rule)
+        else:
+            by_kind[(rule.sensor_kind, rule.area.scope_prefix)].append(rule)
     out: dict[int, list[Rule]] = {}
     for sensor in sensors:
-        mine = [r for r in found if r.applies_to(sensor)]
+        code = grid_code(sensor)
+        mine = own.get(sensor.pk, []) + [
+            r for n in SCOPE_LENGTHS for r in by_kind.get((sensor.kind, code[:n]), ())
+        ]
         if mine:
-            out[sensor.pk] = mine
+            out[sensor.pk] = sorted(mine, key=lambda r: r.pk)
     return out
 
 
@@ -85,7 +104,8 @@ def states_for(pairs: Sequence[tuple[Rule, Sensor]]) -> dict[tuple[int, int], Ru
     states = {
         (st.rule_id, st.sensor_id): st
         for st in RuleState.objects.filter(
-            rule_id__in={r for r, _s in wanted}, sensor_id__in={s for _r, s in wanted}
+            ValueIn("rule_id", {r for r, _s in wanted}, "bigint"),
+            ValueIn("sensor_id", {s for _r, s in wanted}, "bigint"),
         )
         if (st.rule_id, st.sensor_id) in wanted
     }
@@ -97,13 +117,19 @@ def states_for(pairs: Sequence[tuple[Rule, Sensor]]) -> dict[tuple[int, int], Ru
 
 
 def _points(
-    sensor_id: int, start: dt.datetime, end: dt.datetime
-) -> list[tuple[dt.datetime, float]]:
-    return list(
-        Reading.objects.filter(sensor_id=sensor_id, at__gte=start, at__lte=end)
-        .order_by("at")
-        .values_list("at", "value")
-    )
+    windows: dict[int, tuple[dt.datetime, dt.datetime]],
+) -> dict[int, list[tuple[dt.datetime, float]]]:
+    """Each sensor's readings inside its window, sorted, in one query."""
+    out: dict[int, list[tuple[dt.datetime, float]]] = {sid: [] for sid in windows}
+    if not windows:
+        return out
+    q = Q(pk__in=[])
+    for sid, (start, end) in windows.items():
+        q |= Q(sensor_id=sid, at__gte=start, at__lte=end)
+    rows = Reading.objects.filter(q).order_by("sensor_id", "at")
+    for sid, at, value in rows.values_list("sensor_id", "at", "value"):
+        out[sid].append((at, value))
+    return out
 
 
 def _fail(state: RuleState, rule: Rule, sensor: Sensor, at: dt.datetime, error: str) -> Fired:
@@ -185,42 +211,58 @@ def apply_step(rule: Rule, sensor: Sensor, state: RuleState, step: rules.Step) -
     )
 
 
+def _moves(snap: rules.Snapshot) -> tuple[object, ...]:
+    return (snap.firing, snap.since, snap.pending_since, snap.last_fired_at)
+
+
 def evaluate_readings(
-    sensors: dict[int, Sensor], new: dict[int, list[tuple[dt.datetime, float]]]
+    sensors: dict[int, Sensor],
+    new: dict[int, list[tuple[dt.datetime, float]]],
+    heard: dict[int, dt.datetime | None] | None = None,
 ) -> Outcome:
-    """Run every applicable rule over each sensor's new readings (sorted here)."""
+    """Run every applicable rule over each sensor's new readings (sorted here). `heard`: each
+    sensor's newest reading time before these (readings at or before it were evaluated then, so
+    a late or resent reading moves no rule). Only states that changed are written."""
     outcome = Outcome()
     by_sensor = applicable_rules(sensors[sid] for sid in new)
     if not by_sensor:
         return outcome
+    heard = heard or {}
     pairs = [(r, sensors[sid]) for sid, rs in by_sensor.items() for r in rs]
     states = states_for(pairs)
     windows: dict[int, int] = defaultdict(int)
     for rule, sensor in pairs:
         if rule.type == RuleType.RATE:
             windows[sensor.pk] = max(windows[sensor.pk], rule.minutes)
-    points: dict[int, list[tuple[dt.datetime, float]]] = {}
     for sid in new:
         new[sid].sort()
-    for sid, minutes in windows.items():
-        readings = new[sid]
-        points[sid] = _points(sid, readings[0][0] - dt.timedelta(minutes=minutes), readings[-1][0])
+    points = _points(
+        {
+            sid: (new[sid][0][0] - dt.timedelta(minutes=minutes), new[sid][-1][0])
+            for sid, minutes in windows.items()
+        }
+    )
     touched: list[RuleState] = []
     for rule, sensor in pairs:
         state = states[(rule.pk, sensor.pk)]
-        readings = new[sensor.pk]
-        steps = rules.run(rule.spec(), state.snapshot(), readings, points.get(sensor.pk, ()))
+        snap = state.snapshot()
+        last = heard.get(sensor.pk)
+        if last is not None and (snap.evaluated_until is None or last > snap.evaluated_until):
+            snap = replace(snap, evaluated_until=last)
+        steps = rules.run(rule.spec(), snap, new[sensor.pk], points.get(sensor.pk, ()))
         if not steps:
             continue
+        events = 0
         for step in steps:
             event = apply_step(rule, sensor, state, step)
-            if step.value is not None:
-                state.last_value = step.value
             if event is not None:
+                events += 1
+                state.last_value = step.value
                 outcome.events.append(event)
                 if event.kind == EventKind.FAILED:
                     break  # the state keeps its pending condition: the next reading tries again
-        touched.append(state)
+        if events or _moves(state.snapshot()) != _moves(snap):
+            touched.append(state)
     if touched:
-        RuleState.objects.bulk_update(touched, STATE_FIELDS, batch_size=500)
+        update_rows(RuleState, STATE_FIELDS, touched)
     return outcome

@@ -21,17 +21,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from resigrid.core.errors import ValidationFailed
 from resigrid.monitoring import conf
-from resigrid.monitoring.evaluation import Fired, evaluate_readings
+from resigrid.monitoring.bulk import ValueIn, update_rows
+from resigrid.monitoring.evaluation import Fired, evaluate_readings, grid_code
 from resigrid.monitoring.models import Reading, Sensor
 from resigrid.monitoring.permissions import SendAccess
 
+# What ingestion reads of a sensor and its grid (not the grid's boundary, for one).
+SENSOR_FIELDS = (
+    "id", "code", "kind", "name", "lon", "lat", "unit", "min_valid", "max_valid", "active",
+    "owner_unit_id", "last_at", "last_value", "grid_id",
+)  # fmt: skip
 MS_THRESHOLD = 1e11  # a Unix time above this is in milliseconds (1e11 s is the year 5138)
 
 
@@ -148,7 +154,7 @@ def check(
         sensor = sensors.get(code) if code else None
         if sensor is not None and access is not None:
             if sensor.pk not in allowed:
-                allowed[sensor.pk] = access.allows(sensor.grid.code, sensor.owner_unit_id)
+                allowed[sensor.pk] = access.allows(grid_code(sensor), sensor.owner_unit_id)
             if not allowed[sensor.pk]:
                 sensor = None
         if sensor is None:
@@ -262,7 +268,12 @@ def ingest(
         for i in items
         if isinstance(i.sensor, str) and len(i.sensor) <= 64 and "\x00" not in i.sensor
     }
-    sensors = {s.code: s for s in Sensor.objects.filter(code__in=codes).select_related("grid")}
+    found = (
+        Sensor.objects.filter(ValueIn("code", codes, "varchar"))
+        .only(*SENSOR_FIELDS)
+        .annotate(grid_code=F("grid__code"))
+    )
+    sensors = {s.code: s for s in found}
     access = None if system else SendAccess(actor)
     good = check(items, sensors, access, now, result)
     if not good:
@@ -270,7 +281,9 @@ def ingest(
     ids = sorted({g.sensor.pk for g in good})
     with transaction.atomic():
         # One batch at a time per sensor: its newest time, duplicates and rule states.
-        locked = Sensor.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        locked = (
+            Sensor.objects.select_for_update().filter(ValueIn("pk", ids, "bigint")).order_by("pk")
+        )
         last = {
             pk: (at, value) for pk, at, value in locked.values_list("pk", "last_at", "last_value")
         }
@@ -296,6 +309,7 @@ def ingest(
                 sensor.last_at, sensor.last_value = at, value
                 changed.append(sensor)
         if changed:
-            Sensor.objects.bulk_update(changed, ["last_at", "last_value"], batch_size=500)
-        result.events = evaluate_readings(by_id, dict(new)).events
+            update_rows(Sensor, ["last_at", "last_value"], changed)
+        heard = {pk: at for pk, (at, _value) in last.items()}
+        result.events = evaluate_readings(by_id, dict(new), heard).events
     return result

@@ -2,29 +2,34 @@
 pattern is the sensor code) whose payload is a JSON object {"at": …, "value": …} or a list of
 them (`at` as for the HTTP endpoint; absent: the time the subscriber received the message).
 
-paho's network thread only puts each message on a queue (and acknowledges it); the subscriber's
-own thread stores them in batches (every `flush_seconds` or `batch_size` messages) through the
-same ingest service as the HTTP endpoint, with the rules evaluated. A message that cannot be
+The MQTT client lives in a child process (mqtt_receiver.py: it only acknowledges messages and
+passes them on through a pipe, so that it never waits for this process's work); this side stores
+them in batches (every `flush_seconds` or `batch_size` messages) through the same ingest service
+as the HTTP endpoint, with the rules evaluated. A message that cannot be
 read, or an item the service refuses (unknown sensor, not a number, out of range, far future…),
 becomes a DeadLetter row with the reason; nothing is dropped silently and nothing raises out of
 the loop. When the database is unreachable the batch is kept and retried with backoff; when the
 broker goes away paho reconnects with backoff (1 s doubling to 60 s) and the subscription is
-renewed. With a fixed client id and `clean_session=False` (the command's default) the broker
-keeps QoS 1 messages for the subscriber while it is away.
+renewed; a receiver process that dies is started again. With a fixed client id and
+`clean_session=False` (the command's default) the broker keeps QoS 1 messages for the subscriber
+while it is away. What a killed subscriber had received but not stored (at most one batch, about
+`flush_seconds`) is lost: the broker had its acknowledgement.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import logging
-import queue
+import multiprocessing
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any
 
-import paho.mqtt.client as paho
 from django.db import (
     InterfaceError,
     OperationalError,
@@ -32,10 +37,9 @@ from django.db import (
     connections,
     transaction,
 )
-from django.utils import timezone
-from paho.mqtt.enums import CallbackAPIVersion
 
 from resigrid.monitoring import conf
+from resigrid.monitoring import mqtt_receiver as receiver
 from resigrid.monitoring.choices import DeadLetterSource
 from resigrid.monitoring.ingest import ReadingIn, ingest
 from resigrid.monitoring.models import DeadLetter
@@ -157,7 +161,10 @@ def store(messages: Sequence[Message], pattern: str) -> StoreResult:
 
 
 class ReadingSubscriber:
-    """Subscribe and store until `stop` is set (`run` blocks; call it in its own thread)."""
+    """Subscribe and store until `stop` is set (`run` blocks; call it in its own thread).
+
+    The MQTT client runs in a child process (mqtt_receiver.py) that only receives and passes
+    messages on; this side stores them in batches."""
 
     def __init__(
         self,
@@ -178,98 +185,110 @@ class ReadingSubscriber:
         self.host = host or str(conf.get("MQTT_HOST"))
         self.port = int(port or conf.get("MQTT_PORT"))
         self.topic = topic or str(conf.get("MQTT_TOPIC"))
-        self.qos = qos
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
+        self.options = receiver.Options(
+            host=self.host,
+            port=self.port,
+            topic=self.topic,
+            username=username if username is not None else str(conf.get("MQTT_USERNAME")),
+            password=password if password is not None else str(conf.get("MQTT_PASSWORD")),
+            client_id=client_id if client_id is not None else str(conf.get("MQTT_CLIENT_ID")),
+            clean_session=clean_session,
+            qos=qos,
+            min_reconnect=min_reconnect,
+            max_reconnect=max_reconnect,
+        )
         self.stats = Stats()
         self.connected = threading.Event()
         self.subscribed = threading.Event()
-        self.queue: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self.client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id if client_id is not None else str(conf.get("MQTT_CLIENT_ID")),
-            clean_session=clean_session,
+        self.receiver_pid: int | None = None
+
+    def _status(self, kind: str, detail: Any) -> None:
+        if kind == "connected":
+            self.connected.set()
+            with self.stats.lock:
+                self.stats.connects += 1
+            log.info("MQTT connected to %s:%s, subscribing to %s", self.host, self.port, self.topic)
+        elif kind == "subscribed":
+            self.subscribed.set()
+        elif kind == "disconnected":
+            self.connected.clear()
+            self.subscribed.clear()
+            with self.stats.lock:
+                self.stats.disconnects += 1
+            log.warning("MQTT disconnected (%s); reconnecting with backoff", detail)
+        elif kind == "refused":
+            log.error("MQTT at %s:%s refused: %s", self.host, self.port, detail)
+
+    def _start(self) -> tuple[Any, Connection]:
+        ctx = multiprocessing.get_context("spawn")
+        mine, theirs = ctx.Pipe()
+        child = ctx.Process(
+            target=receiver.receive, args=(theirs, self.options), name="mqtt-receiver", daemon=True
         )
-        user = username if username is not None else str(conf.get("MQTT_USERNAME"))
-        if user:
-            secret = password if password is not None else str(conf.get("MQTT_PASSWORD"))
-            self.client.username_pw_set(user, secret or None)
-        self.client.reconnect_delay_set(min_delay=min_reconnect, max_delay=max_reconnect)
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
-        self.client.on_subscribe = self._on_subscribe
-
-    # paho's network thread ---------------------------------------------------------------------
-
-    def _on_connect(
-        self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
-    ) -> None:
-        if reason.is_failure:
-            log.warning("MQTT connection to %s:%s refused: %s", self.host, self.port, reason)
-            return
-        client.subscribe(self.topic, qos=self.qos)
-        with self.stats.lock:
-            self.stats.connects += 1
-        self.connected.set()
-        log.info("MQTT connected to %s:%s, subscribed to %s", self.host, self.port, self.topic)
-
-    def _on_subscribe(
-        self, client: paho.Client, userdata: Any, mid: int, reasons: Any, properties: Any
-    ) -> None:
-        if any(r.is_failure for r in reasons):
-            log.error("MQTT subscription to %s refused: %s", self.topic, reasons)
-            return
-        self.subscribed.set()
-
-    def _on_disconnect(
-        self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
-    ) -> None:
-        self.connected.clear()
-        self.subscribed.clear()
-        with self.stats.lock:
-            self.stats.disconnects += 1
-        if not self._stop.is_set():
-            log.warning("MQTT disconnected (%s); reconnecting with backoff", reason)
-
-    def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
-        self.queue.put(Message(msg.topic, bytes(msg.payload), timezone.now()))
-        with self.stats.lock:
-            self.stats.messages += 1
-
-    # The storing thread ------------------------------------------------------------------------
+        child.start()
+        theirs.close()
+        self.receiver_pid = child.pid
+        return child, mine
 
     def run(self, stop: threading.Event) -> None:
-        self._stop = stop
-        self.client.connect_async(self.host, self.port, keepalive=30)
-        self.client.loop_start()
+        child, conn = self._start()
+        pending: list[Message] = []
+        first = 0.0
+        stopping = done = False
         try:
-            while not stop.is_set():
-                self._pump(stop)
-            self.client.disconnect()
-            time.sleep(0.05)
-            while not self.queue.empty():  # what arrived before the disconnect
-                self._pump(stop)
+            while not done:
+                if stop.is_set() and not stopping:
+                    with contextlib.suppress(OSError):
+                        conn.send("stop")
+                    stopping = True
+                wait = self.flush_seconds if not pending else first + self.flush_seconds
+                if pending:
+                    wait -= time.monotonic()
+                if conn.poll(max(0.0, min(wait, 0.1))):
+                    try:
+                        kind, data = conn.recv()
+                    except (EOFError, OSError):
+                        if stopping:
+                            done = True
+                        else:  # the receiver died: start another (the broker kept the rest)
+                            log.error("the MQTT receiver process ended; starting it again")
+                            self._status("disconnected", "receiver process ended")
+                            child.join(1)
+                            conn.close()
+                            time.sleep(1.0)
+                            child, conn = self._start()
+                        continue
+                    if kind == "messages":
+                        if not pending:
+                            first = time.monotonic()
+                        pending += [
+                            Message(t, p, dt.datetime.fromtimestamp(at, tz=dt.UTC))
+                            for t, p, at in data
+                        ]
+                        with self.stats.lock:
+                            self.stats.messages += len(data)
+                    elif kind == "done":
+                        done = True
+                    else:
+                        self._status(kind, data)
+                if pending and (
+                    len(pending) >= self.batch_size
+                    or done
+                    or time.monotonic() - first >= self.flush_seconds
+                ):
+                    for start in range(0, len(pending), self.batch_size):
+                        self._flush(pending[start : start + self.batch_size], stop)
+                    pending = []
         finally:
-            self.client.loop_stop()
+            conn.close()
+            child.join(5)
+            if child.is_alive():
+                child.terminate()
+            self.connected.clear()
+            self.subscribed.clear()
             connections.close_all()  # this thread's connections
-
-    def _pump(self, stop: threading.Event) -> None:
-        batch: list[Message] = []
-        deadline = 0.0
-        while len(batch) < self.batch_size:
-            timeout = self.flush_seconds if not batch else deadline - time.monotonic()
-            if timeout <= 0:
-                break
-            try:
-                batch.append(self.queue.get(timeout=timeout))
-            except queue.Empty:
-                break
-            if len(batch) == 1:
-                deadline = time.monotonic() + self.flush_seconds
-        if batch:
-            self._flush(batch, stop)
 
     def _flush(self, batch: list[Message], stop: threading.Event) -> None:
         delay = 0.5
