@@ -9,6 +9,7 @@ from resigrid.accounts.api_errors import install_error_handlers
 from resigrid.alerts.api import router as alerts_router
 from resigrid.areas.api import router as areas_router
 from resigrid.cases.api import router as cases_router
+from resigrid.monitoring.api import router as monitoring_router
 from resigrid.orgs.api import router as orgs_router
 from resigrid.people.api import router as people_router
 from resigrid.registers.api import router as registers_router
@@ -30,3 +31,4 @@ api.add_router("/resources/", resources_router, tags=["resources"])
 api.add_router("/registers/", registers_router, tags=["registers"])
 api.add_router("/cases/", cases_router, tags=["cases"])
 api.add_router("/alerts/", alerts_router, tags=["alerts"])
+api.add_router("/monitoring/", monitoring_router, tags=["monitoring"])

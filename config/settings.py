@@ -306,3 +306,11 @@ ALERT_APPROVAL_REQUIRED = {
     "grid": env_bool("RESIGRID_ALERT_APPROVAL_GRID", False),
 }
 ALERT_ACK_TOKEN_HOURS = env_int("RESIGRID_ALERT_ACK_TOKEN_HOURS", 72)
+
+# Sensor readings over MQTT (`manage.py mqtt_readings`); `+` in the topic is the sensor code.
+MQTT_HOST = os.environ.get("RESIGRID_MQTT_HOST", "127.0.0.1")
+MQTT_PORT = env_int("RESIGRID_MQTT_PORT", 1883)
+MQTT_USERNAME = os.environ.get("RESIGRID_MQTT_USERNAME", "")
+MQTT_PASSWORD = os.environ.get("RESIGRID_MQTT_PASSWORD", "")
+MQTT_TOPIC = os.environ.get("RESIGRID_MQTT_TOPIC", "resigrid/sensors/+/readings")
+MQTT_CLIENT_ID = os.environ.get("RESIGRID_MQTT_CLIENT_ID", "resigrid-readings")

@@ -33,6 +33,7 @@ REGISTRIES = _("Registries")
 RESOURCES = _("Supplies and facilities")
 LISTS = _("Three lists")
 CASES = _("Cases")
+WARNINGS = _("Warnings and monitoring")
 
 ENTRIES = (
     NavEntry(_("Home"), "web:home", "house", Perm.VIEW_AREA),
@@ -53,6 +54,8 @@ ENTRIES = (
     NavEntry(_("Units"), "orgs:units", "buildings", Perm.VIEW_ORGS, REGISTRIES),
     NavEntry(_("Supplies"), "resources:depots", "box-seam", Perm.VIEW_RESOURCES, RESOURCES),
     NavEntry(_("Facilities"), "resources:facilities", "hospital", Perm.VIEW_RESOURCES, RESOURCES),
+    NavEntry(_("Monitoring"), "monitoring:overview", "activity", Perm.VIEW_RESOURCES, WARNINGS),
+    NavEntry(_("Group robots"), "notify:robots", "robot", Perm.EDIT_AREA, WARNINGS),
     NavEntry(_("Responsibility list"), "registers:duties", "diagram-3", Perm.VIEW_ORGS, LISTS),
     NavEntry(_("Case categories"), "registers:categories", "tags", Perm.VIEW_ORGS, LISTS),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),

@@ -25,6 +25,7 @@ REGISTRIES = [
 ]
 RESOURCES = ["resources:depots", "resources:facilities"]
 LISTS = ["registers:duties", "registers:categories"]
+WARN = ["monitoring:overview", "notify:robots"]
 REPORTING = ["cases:report", "cases:mine"]
 CASES = [*REPORTING, "cases:queues", "cases:map", "case_metrics:page"]
 
@@ -131,6 +132,7 @@ def test_home_for_a_superuser_lists_everything(client_for: Any, tree: Tree) -> N
         *CASES,
         *REGISTRIES,
         *RESOURCES,
+        *WARN,
         *LISTS,
         "accounts:security_log",
     ]
@@ -147,13 +149,28 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("community_admin", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *LISTS]),
-        ("grid_worker", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *LISTS]),
+        (
+            "community_admin",
+            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS],
+        ),
+        (
+            "grid_worker",
+            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, "monitoring:overview", *LISTS],
+        ),
         ("resident", ["web:home", "web:map", *REPORTING]),
-        ("street_admin", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *LISTS]),
+        ("street_admin", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS]),
         (
             "department",
-            ["web:home", "web:map", *REPORTING, "orgs:tree", "orgs:units", *RESOURCES, *LISTS],
+            [
+                "web:home",
+                "web:map",
+                *REPORTING,
+                "orgs:tree",
+                "orgs:units",
+                *RESOURCES,
+                "monitoring:overview",
+                *LISTS,
+            ],
         ),
     ],
 )
@@ -250,6 +267,7 @@ def test_registry_entries_share_one_dropdown(client_for: Any, community_admin: U
         ("Cases", CASES),
         ("Registries", REGISTRIES),
         ("Supplies and facilities", RESOURCES),
+        ("Warnings and monitoring", WARN),
         ("Three lists", LISTS),
     ]
     assert response.content.decode().count('class="dropdown-item') >= len(REGISTRIES + RESOURCES)

@@ -33,6 +33,7 @@ from resigrid.orgs.models import Unit, UnitAccount
 from resigrid.people.models import Household, Person, Volunteer
 from resigrid.web.demo import geometry, population
 from resigrid.web.demo.cases import seed_cases
+from resigrid.web.demo.monitoring import seed_monitoring
 from resigrid.web.demo.names import ROAD_NAMES, community_name, full_name, grid_name
 from resigrid.web.demo.orgs_resources import seed_orgs_resources
 from resigrid.web.demo.people_registry import seed_people_registry
@@ -187,6 +188,9 @@ def build_demo(
         _link_unit_accounts(tree)
         summary.registry.update(
             seed_cases(rng=rng_for(seed, "cases"), now=timezone.now(), grid_ids=grid_ids)
+        )
+        summary.registry.update(
+            seed_monitoring(seed=seed, community_ids=[c.pk for c in tree.communities])
         )
     summary.logins = demo_logins()
     return summary
