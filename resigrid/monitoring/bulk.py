@@ -71,3 +71,34 @@ class ValueIn(Expression):
             return f"{lhs} = ANY(%s::{self.db_type}[])", [*params, self.values]
         marks = ", ".join(["%s"] * len(self.values))
         return f"{lhs} IN ({marks})", [*params, *self.values]
+
+
+def insert_readings(rows: Sequence[tuple[int, Any, float]]) -> None:
+    """INSERT (sensor_id, at, value) rows, skipping any already stored (same sensor and time):
+    one UNNEST statement on PostgreSQL, executemany elsewhere; no model instances."""
+    if not rows:
+        return
+    from resigrid.monitoring.models import Reading
+
+    qn = connection.ops.quote_name
+    table = qn(Reading._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (sensor_id, at, value) "  # noqa: S608 - the model's table
+                "SELECT * FROM UNNEST(%s::bigint[], %s::timestamptz[], %s::float8[]) "
+                "ON CONFLICT DO NOTHING",
+                [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+            )
+        elif connection.vendor == "sqlite":
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {table} (sensor_id, at, value) VALUES (%s, %s, %s)",  # noqa: S608
+                [(sid, adapt(at), value) for sid, at, value in rows],
+            )
+        else:
+            Reading.objects.bulk_create(
+                [Reading(sensor_id=sid, at=at, value=value) for sid, at, value in rows],
+                batch_size=1000,
+                ignore_conflicts=True,
+            )

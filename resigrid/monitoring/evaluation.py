@@ -119,16 +119,20 @@ def states_for(pairs: Sequence[tuple[Rule, Sensor]]) -> dict[tuple[int, int], Ru
 def _points(
     windows: dict[int, tuple[dt.datetime, dt.datetime]],
 ) -> dict[int, list[tuple[dt.datetime, float]]]:
-    """Each sensor's readings inside its window, sorted, in one query."""
+    """Each sensor's readings inside its window, sorted. One index range scan per sensor over
+    the union of the windows (one array parameter), then each list cut to its own window."""
     out: dict[int, list[tuple[dt.datetime, float]]] = {sid: [] for sid in windows}
     if not windows:
         return out
-    q = Q(pk__in=[])
-    for sid, (start, end) in windows.items():
-        q |= Q(sensor_id=sid, at__gte=start, at__lte=end)
-    rows = Reading.objects.filter(q).order_by("sensor_id", "at")
+    start = min(w[0] for w in windows.values())
+    end = max(w[1] for w in windows.values())
+    rows = Reading.objects.filter(
+        ValueIn("sensor_id", list(windows), "bigint"), at__gte=start, at__lte=end
+    ).order_by("sensor_id", "at")
     for sid, at, value in rows.values_list("sensor_id", "at", "value"):
-        out[sid].append((at, value))
+        lo, hi = windows[sid]
+        if lo <= at <= hi:
+            out[sid].append((at, value))
     return out
 
 

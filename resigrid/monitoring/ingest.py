@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from resigrid.core.errors import ValidationFailed
 from resigrid.monitoring import conf
-from resigrid.monitoring.bulk import ValueIn, update_rows
+from resigrid.monitoring.bulk import ValueIn, insert_readings, update_rows
 from resigrid.monitoring.evaluation import Fired, evaluate_readings, grid_code
 from resigrid.monitoring.models import Reading, Sensor
 from resigrid.monitoring.permissions import SendAccess
@@ -36,7 +36,7 @@ from resigrid.monitoring.permissions import SendAccess
 # What ingestion reads of a sensor and its grid (not the grid's boundary, for one).
 SENSOR_FIELDS = (
     "id", "code", "kind", "name", "lon", "lat", "unit", "min_valid", "max_valid", "active",
-    "owner_unit_id", "last_at", "last_value", "grid_id",
+    "owner_unit_id", "grid_id",
 )  # fmt: skip
 MS_THRESHOLD = 1e11  # a Unix time above this is in milliseconds (1e11 s is the year 5138)
 
@@ -290,11 +290,7 @@ def ingest(
         stored = _stored_already(good, {pk: v[0] for pk, v in last.items()})
         fresh = [g for g in good if (g.sensor.pk, g.at) not in stored]
         result.duplicates += len(good) - len(fresh)
-        Reading.objects.bulk_create(
-            [Reading(sensor_id=g.sensor.pk, at=g.at, value=g.value) for g in fresh],
-            batch_size=2000,
-            ignore_conflicts=True,
-        )
+        insert_readings([(g.sensor.pk, g.at, g.value) for g in fresh])
         result.stored = len(fresh)
         new: dict[int, list[tuple[dt.datetime, float]]] = defaultdict(list)
         for g in fresh:

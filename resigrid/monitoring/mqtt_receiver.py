@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ class Options:
 
 def receive(conn: Connection, options: Options) -> None:
     """Run in the child process until the parent says "stop" or goes away."""
+    # Signals are for the parent (a service manager signals the whole group): it says "stop"
+    # when it has stored what came, and this process ends when the pipe does.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     inbox: collections.deque[tuple[str, bytes, float]] = collections.deque()
     status: collections.deque[tuple[str, Any]] = collections.deque()
     arrived = threading.Event()
