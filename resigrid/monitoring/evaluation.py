@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
@@ -27,8 +27,11 @@ from resigrid.monitoring import actions, rules
 from resigrid.monitoring.bulk import ValueIn, update_rows
 from resigrid.monitoring.choices import EventKind, RuleType
 from resigrid.monitoring.models import Reading, Rule, RuleEvent, RuleState, Sensor
+from resigrid.monitoring.rows import STATE_COLUMNS, SensorRow, StateRow
 
 log = logging.getLogger(__name__)
+
+AnySensor = Sensor | SensorRow
 
 SCOPE_LENGTHS = sorted(set(PREFIX_LENGTH.values()))  # district, street, community, grid
 STATE_FIELDS = [
@@ -63,13 +66,14 @@ class Outcome:
     events: list[Fired] = field(default_factory=list)
 
 
-def grid_code(sensor: Sensor) -> str:
-    """The code of the sensor's grid (annotated by ingestion, which does not load the grid)."""
-    code = getattr(sensor, "grid_code", None)
-    return code if isinstance(code, str) else sensor.grid.code
+def grid_code(sensor: AnySensor) -> str:
+    """The code of the sensor's grid (a row carries it; a model loads its grid)."""
+    return sensor.grid_code if isinstance(sensor, SensorRow) else sensor.grid.code
 
 
-def applicable_rules(sensors: Iterable[Sensor], types: Sequence[str] = ()) -> dict[int, list[Rule]]:
+def applicable_rules(
+    sensors: Iterable[AnySensor], types: Sequence[str] = ()
+) -> dict[int, list[Rule]]:
     """Active rules per sensor id: the sensor's own, and the kind rules whose area holds it."""
     sensors = list(sensors)
     if not sensors:
@@ -99,20 +103,18 @@ def applicable_rules(sensors: Iterable[Sensor], types: Sequence[str] = ()) -> di
     return out
 
 
-def states_for(pairs: Sequence[tuple[Rule, Sensor]]) -> dict[tuple[int, int], RuleState]:
+def states_for(pairs: Sequence[tuple[Rule, AnySensor]]) -> dict[tuple[int, int], StateRow]:
+    """The state rows of the (rule, sensor) pairs, made where missing."""
     wanted = {(r.pk, s.pk) for r, s in pairs}
-    states = {
-        (st.rule_id, st.sensor_id): st
-        for st in RuleState.objects.filter(
-            ValueIn("rule_id", {r for r, _s in wanted}, "bigint"),
-            ValueIn("sensor_id", {s for _r, s in wanted}, "bigint"),
-        )
-        if (st.rule_id, st.sensor_id) in wanted
-    }
+    rows = RuleState.objects.filter(
+        ValueIn("rule_id", {r for r, _s in wanted}, "bigint"),
+        ValueIn("sensor_id", {s for _r, s in wanted}, "bigint"),
+    ).values_list(*STATE_COLUMNS)
+    states = {(v[1], v[2]): StateRow(*v) for v in rows if (v[1], v[2]) in wanted}
     missing = [RuleState(rule_id=r, sensor_id=s) for r, s in sorted(wanted - set(states))]
     if missing:
         RuleState.objects.bulk_create(missing)
-        states.update({(st.rule_id, st.sensor_id): st for st in missing})
+        states.update({(st.rule_id, st.sensor_id): StateRow.of(st) for st in missing})
     return states
 
 
@@ -136,18 +138,22 @@ def _points(
     return out
 
 
-def _fail(state: RuleState, rule: Rule, sensor: Sensor, at: dt.datetime, error: str) -> Fired:
+def _fail(state: StateRow, rule: Rule, sensor: AnySensor, at: dt.datetime, error: str) -> Fired:
     now = timezone.now()
     state.last_error = error[:2000]
     state.last_error_at = now
     RuleEvent.objects.create(
-        rule=rule, sensor=sensor, at=at, kind=EventKind.FAILED, note=error[:2000]
+        rule=rule, sensor_id=sensor.pk, at=at, kind=EventKind.FAILED, note=error[:2000]
     )
     log.warning("monitoring rule %s on sensor %s: action failed: %s", rule.pk, sensor.code, error)
     return Fired(rule.pk, sensor.pk, EventKind.FAILED, at, error=error)
 
 
-def apply_step(rule: Rule, sensor: Sensor, state: RuleState, step: rules.Step) -> Fired | None:
+def _model(sensor: AnySensor) -> Sensor:
+    return sensor if isinstance(sensor, Sensor) else sensor.model()
+
+
+def apply_step(rule: Rule, sensor: AnySensor, state: StateRow, step: rules.Step) -> Fired | None:
     """Take one step into `state` (not saved here) and run what it asks for. Returns the event,
     or None for a quiet step. A failed action leaves the state as it was (but evaluated up to
     the step) and returns a `failed` event."""
@@ -157,7 +163,7 @@ def apply_step(rule: Rule, sensor: Sensor, state: RuleState, step: rules.Step) -
     if step.event == rules.CLEAR:
         state.take(step.after)
         RuleEvent.objects.create(
-            rule=rule, sensor=sensor, at=step.at, kind=EventKind.CLEAR, value=step.value
+            rule=rule, sensor_id=sensor.pk, at=step.at, kind=EventKind.CLEAR, value=step.value
         )
         return Fired(rule.pk, sensor.pk, EventKind.CLEAR, step.at)
     if not step.act:
@@ -165,7 +171,7 @@ def apply_step(rule: Rule, sensor: Sensor, state: RuleState, step: rules.Step) -
         state.fire_count += 1
         RuleEvent.objects.create(
             rule=rule,
-            sensor=sensor,
+            sensor_id=sensor.pk,
             at=step.at,
             kind=EventKind.FIRE,
             value=step.value,
@@ -174,17 +180,16 @@ def apply_step(rule: Rule, sensor: Sensor, state: RuleState, step: rules.Step) -
         return Fired(rule.pk, sensor.pk, EventKind.FIRE, step.at)
     try:
         with transaction.atomic():
+            full = _model(sensor)
             alert = (
-                actions.draft_warning(rule, sensor, step.at, step.value)
+                actions.draft_warning(rule, full, step.at, step.value)
                 if rule.action_alert
                 else None
             )
-            case = (
-                actions.open_case(rule, sensor, step.at, step.value) if rule.action_case else None
-            )
+            case = actions.open_case(rule, full, step.at, step.value) if rule.action_case else None
             RuleEvent.objects.create(
                 rule=rule,
-                sensor=sensor,
+                sensor=full,
                 at=step.at,
                 kind=EventKind.FIRE,
                 value=step.value,
@@ -201,9 +206,9 @@ def apply_step(rule: Rule, sensor: Sensor, state: RuleState, step: rules.Step) -
     state.last_error = ""
     state.last_error_at = None
     if alert is not None:
-        state.last_alert = alert
+        state.last_alert_id = alert.pk
     if case is not None:
-        state.last_case = case
+        state.last_case_id = case.pk
     return Fired(
         rule.pk,
         sensor.pk,
@@ -220,7 +225,7 @@ def _moves(snap: rules.Snapshot) -> tuple[object, ...]:
 
 
 def evaluate_readings(
-    sensors: dict[int, Sensor],
+    sensors: Mapping[int, AnySensor],
     new: dict[int, list[tuple[dt.datetime, float]]],
     heard: dict[int, dt.datetime | None] | None = None,
 ) -> Outcome:
@@ -246,7 +251,7 @@ def evaluate_readings(
             for sid, minutes in windows.items()
         }
     )
-    touched: list[RuleState] = []
+    touched: list[StateRow] = []
     for rule, sensor in pairs:
         state = states[(rule.pk, sensor.pk)]
         snap = state.snapshot()

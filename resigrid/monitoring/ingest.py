@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -29,15 +29,11 @@ from django.utils.translation import gettext as _
 from resigrid.core.errors import ValidationFailed
 from resigrid.monitoring import conf
 from resigrid.monitoring.bulk import ValueIn, insert_readings, update_rows
-from resigrid.monitoring.evaluation import Fired, evaluate_readings, grid_code
+from resigrid.monitoring.evaluation import Fired, evaluate_readings
 from resigrid.monitoring.models import Reading, Sensor
 from resigrid.monitoring.permissions import SendAccess
+from resigrid.monitoring.rows import SENSOR_FIELDS, SensorRow
 
-# What ingestion reads of a sensor and its grid (not the grid's boundary, for one).
-SENSOR_FIELDS = (
-    "id", "code", "kind", "name", "lon", "lat", "unit", "min_valid", "max_valid", "active",
-    "owner_unit_id", "grid_id",
-)  # fmt: skip
 MS_THRESHOLD = 1e11  # a Unix time above this is in milliseconds (1e11 s is the year 5138)
 
 
@@ -120,7 +116,7 @@ def _limits(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return now - back, now + ahead
 
 
-def _range_text(sensor: Sensor) -> str:
+def _range_text(sensor: SensorRow) -> str:
     low = "−∞" if sensor.min_valid is None else f"{sensor.min_valid:g}"
     high = "+∞" if sensor.max_valid is None else f"{sensor.max_valid:g}"
     return f"[{low}, {high}] {sensor.unit}".strip()
@@ -128,14 +124,14 @@ def _range_text(sensor: Sensor) -> str:
 
 @dataclass
 class _Good:
-    sensor: Sensor
+    sensor: SensorRow
     at: dt.datetime
     value: float
 
 
 def check(
     items: Sequence[ReadingIn],
-    sensors: dict[str, Sensor],
+    sensors: dict[str, SensorRow],
     access: SendAccess | None,
     now: dt.datetime,
     result: BatchResult,
@@ -154,7 +150,7 @@ def check(
         sensor = sensors.get(code) if code else None
         if sensor is not None and access is not None:
             if sensor.pk not in allowed:
-                allowed[sensor.pk] = access.allows(grid_code(sensor), sensor.owner_unit_id)
+                allowed[sensor.pk] = access.allows(sensor.grid_code, sensor.owner_unit_id)
             if not allowed[sensor.pk]:
                 sensor = None
         if sensor is None:
@@ -268,26 +264,22 @@ def ingest(
         for i in items
         if isinstance(i.sensor, str) and len(i.sensor) <= 64 and "\x00" not in i.sensor
     }
-    found = (
-        Sensor.objects.filter(ValueIn("code", codes, "varchar"))
-        .only(*SENSOR_FIELDS)
-        .annotate(grid_code=F("grid__code"))
-    )
-    sensors = {s.code: s for s in found}
     access = None if system else SendAccess(actor)
-    good = check(items, sensors, access, now, result)
-    if not good:
-        return result
-    ids = sorted({g.sensor.pk for g in good})
     with transaction.atomic():
-        # One batch at a time per sensor: its newest time, duplicates and rule states.
+        # The sensors locked (in id order) for the whole batch: one batch at a time per sensor,
+        # so that its newest time, the duplicates and its rule states are exact.
         locked = (
-            Sensor.objects.select_for_update().filter(ValueIn("pk", ids, "bigint")).order_by("pk")
+            Sensor.objects.select_for_update(of=("self",))
+            .filter(ValueIn("code", codes, "varchar"))
+            .order_by("pk")
+            .values_list(*SENSOR_FIELDS)
         )
-        last = {
-            pk: (at, value) for pk, at, value in locked.values_list("pk", "last_at", "last_value")
-        }
-        stored = _stored_already(good, {pk: v[0] for pk, v in last.items()})
+        sensors = {row.code: row for row in (SensorRow(*values) for values in locked)}
+        good = check(items, sensors, access, now, result)
+        if not good:
+            return result
+        heard = {row.pk: row.last_at for row in sensors.values()}
+        stored = _stored_already(good, heard)
         fresh = [g for g in good if (g.sensor.pk, g.at) not in stored]
         result.duplicates += len(good) - len(fresh)
         insert_readings([(g.sensor.pk, g.at, g.value) for g in fresh])
@@ -295,17 +287,14 @@ def ingest(
         new: dict[int, list[tuple[dt.datetime, float]]] = defaultdict(list)
         for g in fresh:
             new[g.sensor.pk].append((g.at, g.value))
-        changed: list[Sensor] = []
         by_id = {g.sensor.pk: g.sensor for g in fresh}
+        changed: list[SensorRow] = []
         for sid, readings in new.items():
             at, value = max(readings)
             sensor = by_id[sid]
-            sensor.last_at, sensor.last_value = last[sid]
             if sensor.last_at is None or at > sensor.last_at:
                 sensor.last_at, sensor.last_value = at, value
                 changed.append(sensor)
-        if changed:
-            update_rows(Sensor, ["last_at", "last_value"], changed)
-        heard = {pk: at for pk, (at, _value) in last.items()}
+        update_rows(Sensor, ["last_at", "last_value"], changed)
         result.events = evaluate_readings(by_id, dict(new), heard).events
     return result

@@ -12,9 +12,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from resigrid.monitoring import rules
+from resigrid.monitoring.bulk import update_rows
 from resigrid.monitoring.choices import EventKind, RuleType, StateValue
 from resigrid.monitoring.evaluation import STATE_FIELDS, Fired, apply_step, states_for
-from resigrid.monitoring.models import Rule, Sensor
+from resigrid.monitoring.models import Rule, RuleState, Sensor
 
 
 @dataclass
@@ -62,7 +63,7 @@ def sweep(now: dt.datetime | None = None) -> SweepReport:
                 heard = sensor.last_at or sensor.created_at
                 step = rules.step_silence(rule.spec(), state.snapshot(), now, heard)
                 event = apply_step(rule, sensor, state, step)
-                state.save(update_fields=STATE_FIELDS)
+                update_rows(RuleState, STATE_FIELDS, [state])
             if event is not None:
                 report.events.append(event)
                 if event.kind == EventKind.FAILED:

@@ -18,7 +18,7 @@ from resigrid.monitoring.models import Reading, Rule, RuleState, Sensor
 from resigrid.orgs.models import Unit, UnitAccount
 from tests.monitoring.conftest import T0, Station, at, send
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.monitoring.urls")]
+pytestmark = pytest.mark.django_db
 
 BASE = "/api/monitoring"
 _names = itertools.count(1)
@@ -362,3 +362,17 @@ def test_rules_with_their_states_firing_filter(station: Station, gateway) -> Non
     assert get(client, "/rules", state="ok")[1] == []
     status, one = get(client, f"/rules/{station.rule.pk}")
     assert (status, one["states"][0]["fire_count"]) == (200, 1)
+
+
+def test_openapi_lists_the_monitoring_paths(client_for, community_staff) -> None:
+    spec = client_for(community_staff).get("/api/openapi.json").json()
+    paths = {p for p in spec["paths"] if p.startswith("/api/monitoring/")}
+    assert paths == {
+        "/api/monitoring/readings",
+        "/api/monitoring/sensors",
+        "/api/monitoring/sensors/{sensor_id}",
+        "/api/monitoring/sensors/{sensor_id}/readings",
+        "/api/monitoring/rules",
+        "/api/monitoring/rules/{rule_id}",
+    }
+    assert set(spec["paths"]["/api/monitoring/readings"]["post"]["responses"]) == {"200", "422"}

@@ -14,7 +14,7 @@ from resigrid.monitoring import reads, services
 from resigrid.monitoring.models import Rule
 from tests.monitoring.conftest import Station, at, send
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.monitoring.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
