@@ -113,3 +113,12 @@ def test_sparklines_bucket_in_the_database(busy: Station) -> None:
     values = lines[busy.sensor.pk]
     assert len(values) == 24
     assert values[0] == pytest.approx(2.025)  # 2.00 … 2.05, six readings in the first hour
+
+
+def test_admin_lists_are_read_only(busy: Station, admin_user, client_for) -> None:
+    client = client_for(admin_user)
+    for model in ("sensor", "rule", "rulestate", "ruleevent", "deadletter"):
+        assert client.get(f"/admin/monitoring/{model}/").status_code == 200
+    assert client.get("/admin/monitoring/sensor/add/").status_code == 403
+    response = client.get(f"/admin/monitoring/sensor/{busy.sensor.pk}/change/")
+    assert response.status_code == 200 and b'name="_save"' not in response.content
