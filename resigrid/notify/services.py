@@ -137,6 +137,59 @@ def _write(rows: list[_Row]) -> None:
     )
 
 
+def _row(
+    mid: int,
+    channel: str,
+    now: Any,
+    *,
+    user_id: int | None = None,
+    address: str = "",
+    address_enc: str = "",
+    robot_id: int | None = None,
+    sent: bool = False,
+) -> _Row:
+    """One delivery row in `_COLUMNS` order: pending for a worker, or (the inbox) sent at once."""
+    status = Delivery.Status.SENT.value if sent else Delivery.Status.PENDING.value
+    return (mid, channel, user_id, address, address_enc, robot_id, status, 0, now, "", "", "",
+            False, now if sent else None, now)  # fmt: skip
+
+
+def _active_people(users: Iterable[Any]) -> list[tuple[int, str]]:
+    """(id, lower-case email) of each distinct active user, in the order given."""
+    seen: set[int] = set()
+    people: list[tuple[int, str]] = []
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        people.append((user.pk, (user.email or "").lower()))
+    return people
+
+
+def _account_rows(
+    mid: int,
+    people: Iterable[tuple[int, str]],
+    prefs: dict[int, tuple[list[str], bool]],
+    order: list[str],
+    now: Any,
+    seen_addresses: set[str],
+) -> Iterator[_Row]:
+    """For each account: the inbox row, then one row on the first usable channel of its order
+    (the later channels are fallbacks); an email address shared by several gets one copy."""
+    for user_id, email in people:
+        yield _row(mid, Channel.INBOX.value, now, user_id=user_id, sent=True)
+        chosen, has_phone = prefs.get(user_id, (order, False))
+        for channel in chosen:
+            if channel == Channel.EMAIL and email:
+                if email not in seen_addresses:
+                    seen_addresses.add(email)
+                    yield _row(mid, Channel.EMAIL.value, now, user_id=user_id)
+                break
+            if channel == Channel.SMS and has_phone:
+                yield _row(mid, Channel.SMS.value, now, user_id=user_id)
+                break
+
+
 def enqueue(
     *,
     topic: str,
@@ -158,74 +211,24 @@ def enqueue(
       encrypted); each active robot: a row on its channel (the group sees it).
     Rows other than the inbox wait for a worker (`notify_worker`)."""
     now = timezone.now()
-    sent, pending = Delivery.Status.SENT.value, Delivery.Status.PENDING.value
     with transaction.atomic():
         message = Message.objects.create(
             topic=topic, source=source, subject=subject[:200], body=body, url=url
         )
         mid = message.pk
-        rows: list[_Row] = []
-
-        def add(
-            channel: str,
-            user_id: int | None = None,
-            *,
-            address: str = "",
-            address_enc: str = "",
-            robot_id: int | None = None,
-        ) -> None:
-            rows.append(
-                (
-                    mid,
-                    channel,
-                    user_id,
-                    address,
-                    address_enc,
-                    robot_id,
-                    pending,
-                    0,
-                    now,
-                    "",
-                    "",
-                    "",
-                    False,
-                    None,
-                    now,
-                )
-            )
-
-        people: list[tuple[int, str]] = []
-        seen_users: set[int] = set()
-        for user in users:
-            if user is None or user.pk in seen_users or not user.is_active:
-                continue
-            seen_users.add(user.pk)
-            people.append((user.pk, (user.email or "").lower()))
+        people = _active_people(users)
         prefs = _preferences([pk for pk, _email in people])
         order = default_order()
         seen_addresses: set[str] = set()
-        inbox = Channel.INBOX.value
-        for user_id, email in people:
-            rows.append(
-                (mid, inbox, user_id, "", "", None, sent, 0, now, "", "", "", False, now, now)
-            )
-            chosen, has_phone = prefs.get(user_id, (order, False))
-            for channel in chosen:
-                if channel == Channel.EMAIL and email:
-                    if email not in seen_addresses:  # a shared address gets one copy
-                        seen_addresses.add(email)
-                        add(Channel.EMAIL.value, user_id)
-                    break
-                if channel == Channel.SMS and has_phone:
-                    add(Channel.SMS.value, user_id)
-                    break
-            if len(rows) >= 10 * BATCH:
-                _write(rows)
-                rows.clear()
+        rows: list[_Row] = []
+        for chunk in _chunks(people, 5 * BATCH):  # bounded memory for 100,000 recipients
+            rows.extend(_account_rows(mid, chunk, prefs, order, now, seen_addresses))
+            _write(rows)
+            rows.clear()
         for address in emails:
             if address and address.lower() not in seen_addresses:
                 seen_addresses.add(address.lower())
-                add(Channel.EMAIL.value, address=address)
+                rows.append(_row(mid, Channel.EMAIL.value, now, address=address))
         seen_phones: set[str] = set()
         for raw in phones:
             if not raw:
@@ -233,13 +236,13 @@ def enqueue(
             phone = normalise_phone(raw, field="phones")
             if phone not in seen_phones:
                 seen_phones.add(phone)
-                add(Channel.SMS.value, address_enc=encrypt(phone))
+                rows.append(_row(mid, Channel.SMS.value, now, address_enc=encrypt(phone)))
         seen_robots: set[int] = set()
         for robot in robots:
             if robot.pk in seen_robots or not robot.active:
                 continue
             seen_robots.add(robot.pk)
-            add(robot.kind, robot_id=robot.pk)
+            rows.append(_row(mid, robot.kind, now, robot_id=robot.pk))
         _write(rows)
     return message
 
@@ -264,112 +267,22 @@ def enqueue_many(notices: Sequence[Notice]) -> list[Message]:
     if not notices:
         return []
     now = timezone.now()
-    sent, pending = Delivery.Status.SENT.value, Delivery.Status.PENDING.value
     with transaction.atomic():
         messages = Message.objects.bulk_create(
             Message(topic=n.topic, source=n.source, subject=n.subject[:200], body=n.body, url=n.url)
             for n in notices
         )
-        everyone = {u.pk for n in notices for u in n.users if u is not None and u.is_active}
-        prefs = _preferences(sorted(everyone))
+        people = [_active_people(n.users) for n in notices]
+        prefs = _preferences(sorted({pk for group in people for pk, _email in group}))
         order = default_order()
         rows: list[_Row] = []
-        for message, notice in zip(messages, notices, strict=True):
-            mid = message.pk
-            seen_users: set[int] = set()
+        for message, notice, group in zip(messages, notices, people, strict=True):
             seen_addresses: set[str] = set()
-            for user in notice.users:
-                if user is None or user.pk in seen_users or not user.is_active:
-                    continue
-                seen_users.add(user.pk)
-                rows.append(
-                    (
-                        mid,
-                        Channel.INBOX.value,
-                        user.pk,
-                        "",
-                        "",
-                        None,
-                        sent,
-                        0,
-                        now,
-                        "",
-                        "",
-                        "",
-                        False,
-                        now,
-                        now,
-                    )
-                )
-                email = (user.email or "").lower()
-                chosen, has_phone = prefs.get(user.pk, (order, False))
-                for channel in chosen:
-                    if channel == Channel.EMAIL and email:
-                        if email not in seen_addresses:
-                            seen_addresses.add(email)
-                            rows.append(
-                                (
-                                    mid,
-                                    Channel.EMAIL.value,
-                                    user.pk,
-                                    "",
-                                    "",
-                                    None,
-                                    pending,
-                                    0,
-                                    now,
-                                    "",
-                                    "",
-                                    "",
-                                    False,
-                                    None,
-                                    now,
-                                )
-                            )
-                        break
-                    if channel == Channel.SMS and has_phone:
-                        rows.append(
-                            (
-                                mid,
-                                Channel.SMS.value,
-                                user.pk,
-                                "",
-                                "",
-                                None,
-                                pending,
-                                0,
-                                now,
-                                "",
-                                "",
-                                "",
-                                False,
-                                None,
-                                now,
-                            )
-                        )
-                        break
+            rows.extend(_account_rows(message.pk, group, prefs, order, now, seen_addresses))
             for address in notice.emails:
                 if address and address.lower() not in seen_addresses:
                     seen_addresses.add(address.lower())
-                    rows.append(
-                        (
-                            mid,
-                            Channel.EMAIL.value,
-                            None,
-                            address,
-                            "",
-                            None,
-                            pending,
-                            0,
-                            now,
-                            "",
-                            "",
-                            "",
-                            False,
-                            None,
-                            now,
-                        )
-                    )
+                    rows.append(_row(message.pk, Channel.EMAIL.value, now, address=address))
         _write(rows)
     return messages
 
