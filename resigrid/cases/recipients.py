@@ -6,9 +6,9 @@ from typing import Any
 
 from resigrid.accounts.models import RoleBinding, User
 from resigrid.accounts.roles import Perm, Role, roles_granting
-from resigrid.areas.models import Area
 from resigrid.cases.models import Case
 from resigrid.orgs.models import UnitAccount
+from resigrid.registers.reads import area_chain
 
 
 def _bound(area_ids: list[int], roles: list[str]) -> list[User]:
@@ -16,17 +16,10 @@ def _bound(area_ids: list[int], roles: list[str]) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def _ancestors(area: Area) -> list[Area]:
-    chain = [area]
-    while chain[-1].parent_id is not None and len(chain) < 10:
-        chain.append(Area.objects.get(pk=chain[-1].parent_id))
-    return chain
-
-
 def managers(case: Case, level: int = 0) -> list[User]:
     """Case managers `level` steps above the grid's community: 0 the community, 1 the street,
     2 the district. Falls back to the nearest level that has anyone."""
-    chain = _ancestors(case.grid)[1:]  # community, street, district
+    chain = area_chain(case.grid)[1:]  # community, street, district
     roles = roles_granting(Perm.MANAGE_CASES)
     for area in chain[min(level, len(chain) - 1) :]:
         found = _bound([area.pk], [r for r in roles if r != Role.ADMIN])

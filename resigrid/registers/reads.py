@@ -67,7 +67,9 @@ def area_chain(area: Area) -> list[Area]:
     chain = [area]
     if area.parent_id is None:
         return chain
-    by_pk = {a.pk: a for a in Area.objects.filter(code__in=_area_ancestor_codes(area))}
+    # Boundaries are large and no caller of the chain draws them.
+    ancestors = Area.objects.filter(code__in=_area_ancestor_codes(area)).defer("boundary")
+    by_pk = {a.pk: a for a in ancestors}
     while chain[-1].parent_id is not None and len(chain) < 10:
         parent_id = chain[-1].parent_id
         chain.append(by_pk.get(parent_id) or Area.objects.get(pk=parent_id))
