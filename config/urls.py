@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/", include("resigrid.cases.urls")),
     path("open311/v2/", include("resigrid.cases.open311.urls")),
     path("notify/", include("resigrid.notify.urls")),
+    path("alerts/", include("resigrid.alerts.urls")),
     path("monitoring/", include("resigrid.monitoring.urls")),
     path("", include("resigrid.web.urls")),
 ]

@@ -1,0 +1,5 @@
+"""Alert URLs (cap)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
