@@ -1,0 +1,1 @@
+"""Pure optimisation solvers shared by response and simulation (no Django): transport / min-cost flow, assignment."""
