@@ -383,3 +383,7 @@ class AlertLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.action}"
+
+
+# CAP interchange records (their own module; imported here so that the app registers them).
+from resigrid.alerts.cap.models import CapFeedState, CapImport  # noqa: E402, F401
