@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from resigrid.alerts import acks, reads, services
+from resigrid.alerts import acks, directives, reads, services
 from resigrid.alerts.drafting import Draft, draft_alert
 from resigrid.alerts.models import Alert, Relay
 from resigrid.alerts.schemas import (
@@ -34,6 +34,13 @@ from resigrid.alerts.schemas import (
     TokenIn,
     UpdateIn,
     VerifyOut,
+)
+from resigrid.alerts.schemas_directives import (
+    CaseIn,
+    CaseOut,
+    RelayReportOut,
+    ReportIn,
+    ReportsOut,
 )
 from resigrid.areas.models import Area
 from resigrid.core.errors import NotFoundError
@@ -149,6 +156,45 @@ def build_router() -> Router:
             local_addition=payload.local_addition,
         )
         return Status(201, created)
+
+    @router.post(
+        "/relays/{relay_id}/report",
+        response={200: RelayReportOut, **MOVE_ERRORS},
+        summary="Report back on a directive (this level)",
+    )
+    def report_back(request: HttpRequest, relay_id: int, payload: ReportIn) -> Any:
+        return directives.report_back(
+            actor=_user(request), relay_id=_relay(request, relay_id).pk, report=payload.report
+        )
+
+    @router.post(
+        "/relays/{relay_id}/case",
+        response={201: CaseOut, **MOVE_ERRORS},
+        summary="Hand this level a case (上级交办)",
+    )
+    def directive_case(request: HttpRequest, relay_id: int, payload: CaseIn) -> Any:
+        case = directives.create_case(
+            actor=_user(request),
+            relay_id=_relay(request, relay_id).pk,
+            category_code=payload.category,
+            title=payload.title,
+            description=payload.description,
+            lon=payload.lon,
+            lat=payload.lat,
+            address=payload.address,
+            priority=payload.priority,
+        )
+        return Status(201, case)
+
+    @router.get(
+        "/{pk}/reports",
+        response={200: ReportsOut, 404: ErrorOut},
+        summary="Which levels reported back on a directive, which are late",
+    )
+    def reports(request: HttpRequest, pk: int) -> Any:
+        # Each level sees the levels in its own scope; the issuer sees them all.
+        visible = Area.objects.visible_to(_user(request)).values("pk")
+        return dataclasses.asdict(directives.reports(alert=_alert(request, pk), areas=visible))
 
     @router.get("/{pk}/board", response={200: BoardOut, 404: ErrorOut}, summary="Coverage board")
     def board(request: HttpRequest, pk: int, area_id: int) -> Any:
