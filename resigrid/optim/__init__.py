@@ -1,1 +1,4 @@
-"""Pure optimisation solvers shared by response and simulation (no Django): transport / min-cost flow, assignment."""
+"""Pure optimisation solvers shared by response and simulation (no Django).
+
+Transport / min-cost flow (`transport`), volunteer assignment (`assignment`), distances (`geo`).
+"""
