@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "resigrid.web.context_processors.navigation",
                 "resigrid.notify.context_processors.unread",
+                "resigrid.alerts.context_processors.unacknowledged",
             ],
         },
     },

@@ -19,7 +19,7 @@ class NavEntry:
     label: str | Promise
     url_name: str
     icon: str  # a Bootstrap Icons name, without the "bi-" prefix
-    perm: Perm
+    perm: Perm | None  # None: every logged-in account
     group: str | Promise | None = None  # entries of one group share a dropdown
     # Also shown to accounts acting for a unit (departments receive dispatched cases that way).
     unit_accounts: bool = False
@@ -54,6 +54,8 @@ ENTRIES = (
     NavEntry(_("Units"), "orgs:units", "buildings", Perm.VIEW_ORGS, REGISTRIES),
     NavEntry(_("Supplies"), "resources:depots", "box-seam", Perm.VIEW_RESOURCES, RESOURCES),
     NavEntry(_("Facilities"), "resources:facilities", "hospital", Perm.VIEW_RESOURCES, RESOURCES),
+    NavEntry(_("Alerts"), "alerts:list", "exclamation-triangle", Perm.RELAY_ALERTS, WARNINGS),
+    NavEntry(_("My alerts"), "alerts:mine", "bell-fill", None, WARNINGS),
     NavEntry(_("Monitoring"), "monitoring:overview", "activity", Perm.VIEW_RESOURCES, WARNINGS),
     NavEntry(_("Group robots"), "notify:robots", "robot", Perm.EDIT_AREA, WARNINGS),
     NavEntry(_("Responsibility list"), "registers:duties", "diagram-3", Perm.VIEW_ORGS, LISTS),
@@ -70,6 +72,9 @@ def entries_for(user: Any) -> list[NavEntry]:
     acts_for_unit: bool | None = None
     out = []
     for entry in ENTRIES:
+        if entry.perm is None:
+            out.append(entry)
+            continue
         if entry.perm not in allowed:
             allowed[entry.perm] = scope_prefixes(user, entry.perm) != []
         if allowed[entry.perm]:

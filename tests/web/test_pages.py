@@ -25,7 +25,7 @@ REGISTRIES = [
 ]
 RESOURCES = ["resources:depots", "resources:facilities"]
 LISTS = ["registers:duties", "registers:categories"]
-WARN = ["monitoring:overview", "notify:robots"]
+WARN = ["alerts:list", "alerts:mine", "monitoring:overview", "notify:robots"]
 REPORTING = ["cases:report", "cases:mine"]
 CASES = [*REPORTING, "cases:queues", "cases:map", "case_metrics:page"]
 
@@ -117,7 +117,7 @@ def test_home_for_someone_without_a_role(client_for: Any, outsider: User, tree: 
     html = response.content.decode()
     assert "东湖" not in html
     assert "西湖" not in html
-    assert nav(response) == []
+    assert nav(response) == ["alerts:mine"]  # alerts may be addressed to any account
 
 
 def test_home_for_a_superuser_lists_everything(client_for: Any, tree: Tree) -> None:
@@ -155,9 +155,19 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
         ),
         (
             "grid_worker",
-            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, "monitoring:overview", *LISTS],
+            [
+                "web:home",
+                "web:map",
+                *CASES,
+                *REGISTRIES,
+                *RESOURCES,
+                "alerts:list",
+                "alerts:mine",
+                "monitoring:overview",
+                *LISTS,
+            ],
         ),
-        ("resident", ["web:home", "web:map", *REPORTING]),
+        ("resident", ["web:home", "web:map", *REPORTING, "alerts:mine"]),
         ("street_admin", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS]),
         (
             "department",
@@ -168,6 +178,7 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
                 "orgs:tree",
                 "orgs:units",
                 *RESOURCES,
+                "alerts:mine",
                 "monitoring:overview",
                 *LISTS,
             ],
