@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from resigrid.notify import links
 from resigrid.notify.models import Channel, Delivery, SmsReceipt
 from resigrid.notify.rules import delivery_id_from_ref
 from resigrid.notify.services import fall_back
@@ -80,6 +81,7 @@ def _apply(row: Delivery, status: str, error: str, at: dt.datetime | None) -> No
     now = timezone.now()
     if status == DELIVERED and row.delivered_at is None:
         Delivery.objects.filter(pk=row.pk).update(delivered_at=at or now)
+        links.delivered(row, at=at or now)
     elif status == FAILED and row.status == Delivery.Status.SENT and row.delivered_at is None:
         Delivery.objects.filter(pk=row.pk).update(
             status=Delivery.Status.DEAD, last_error=f"gateway receipt: failed {error}".strip()

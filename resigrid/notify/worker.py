@@ -32,8 +32,9 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from resigrid.notify import links
 from resigrid.notify.channels import ChannelError, Deferred, SendResult, adapter_for
-from resigrid.notify.models import Delivery
+from resigrid.notify.models import Channel, Delivery
 from resigrid.notify.rules import backoff_seconds, is_dead
 from resigrid.notify.services import fall_back
 
@@ -41,6 +42,8 @@ log = logging.getLogger("resigrid.notify")
 
 OPEN = (Delivery.Status.PENDING, Delivery.Status.RETRY)
 ERROR_MAX_CHARS = 2000
+# Channels where "sent" is as close to "delivered" as we will know (SMS has receipts).
+SENT_IS_DELIVERED = frozenset({Channel.EMAIL, Channel.WECOM, Channel.DINGTALK})
 
 
 class Outcome(StrEnum):
@@ -136,21 +139,26 @@ def _take(delivery_id: int, worker: str, now: dt.datetime) -> Delivery | None:
 
 
 def _mark_sent(row: Delivery, result: SendResult) -> Outcome:
-    # Whoever holds the lease now, it was sent: record that (unless someone already did). One
-    # statement, atomic by itself.
-    done = (
-        Delivery.objects.filter(pk=row.pk)
-        .exclude(status=Delivery.Status.SENT)
-        .update(
-            status=Delivery.Status.SENT,
-            external_id=result.external_id[:120],
-            sent_at=timezone.now(),
-            lease_until=None,
-            leased_by="",
-            last_error="",
-            uncertain=False,
+    # Whoever holds the lease now, it was sent: record that (unless someone already did), and
+    # where sending is reaching the person (email, robots; not SMS, which waits for its receipt)
+    # tell the delivered hooks in the same transaction.
+    now = timezone.now()
+    with transaction.atomic():
+        done = (
+            Delivery.objects.filter(pk=row.pk)
+            .exclude(status=Delivery.Status.SENT)
+            .update(
+                status=Delivery.Status.SENT,
+                external_id=result.external_id[:120],
+                sent_at=now,
+                lease_until=None,
+                leased_by="",
+                last_error="",
+                uncertain=False,
+            )
         )
-    )
+        if done and row.channel in SENT_IS_DELIVERED:
+            links.delivered(row, at=now)
     return Outcome.SENT if done else Outcome.SKIPPED
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
+from resigrid.notify import links
 from resigrid.notify.channels.base import ChannelError, SendResult
 from resigrid.notify.models import Channel
 from resigrid.notify.rules import absolute_url
@@ -46,6 +47,9 @@ def text_of(delivery: Delivery) -> str:
     link = absolute_url(settings.SITE_URL, message.url)
     if link:
         parts.append(_("Open it in Resigrid: %(link)s") % {"link": link})
+    personal = links.link_for(delivery)
+    if personal:
+        parts.append(_("Confirm you received it: %(link)s") % {"link": personal})
     return "\n\n".join(parts) + "\n"
 
 

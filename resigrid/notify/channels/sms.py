@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from resigrid.core.pii import decrypt
+from resigrid.notify import links
 from resigrid.notify.channels import http
 from resigrid.notify.channels.base import ChannelError, SendResult
 from resigrid.notify.models import Channel, ChannelPreference
@@ -47,10 +48,12 @@ def phone_of(delivery: Delivery) -> str:
 
 
 def text_of(delivery: Delivery) -> str:
-    """Subject, body and link on one message, cut to NOTIFY_SMS_MAX_CHARS (the link is kept)."""
+    """Subject, body and link on one message, cut to NOTIFY_SMS_MAX_CHARS (the links are
+    kept). A per-recipient link from a hook (a signed acknowledgement link) replaces the
+    message's own link: one link is what fits an SMS, and it opens the same alert."""
     message = delivery.message
     limit = int(getattr(settings, "NOTIFY_SMS_MAX_CHARS", 500))
-    link = absolute_url(settings.SITE_URL, message.url)
+    link = links.link_for(delivery) or absolute_url(settings.SITE_URL, message.url)
     head = message.subject
     body = message.body.strip()
     text = f"{head}\n{body}" if body else head
