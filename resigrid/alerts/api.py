@@ -22,7 +22,6 @@ from resigrid.alerts.models import Alert, Relay
 from resigrid.alerts.schemas import (
     AlertDetailOut,
     AlertOut,
-    BoardOut,
     CancelIn,
     ConflictOut,
     DelaysOut,
@@ -36,6 +35,7 @@ from resigrid.alerts.schemas import (
     VerifyOut,
 )
 from resigrid.alerts.schemas_directives import (
+    BoardLevelsOut,
     CaseIn,
     CaseOut,
     RelayReportOut,
@@ -196,7 +196,9 @@ def build_router() -> Router:
         visible = Area.objects.visible_to(_user(request)).values("pk")
         return dataclasses.asdict(directives.reports(alert=_alert(request, pk), areas=visible))
 
-    @router.get("/{pk}/board", response={200: BoardOut, 404: ErrorOut}, summary="Coverage board")
+    @router.get(
+        "/{pk}/board", response={200: BoardLevelsOut, 404: ErrorOut}, summary="Coverage board"
+    )
     def board(request: HttpRequest, pk: int, area_id: int) -> Any:
         alert = _alert(request, pk)
         area = Area.objects.visible_to(_user(request)).filter(pk=area_id).first()
@@ -216,6 +218,8 @@ def build_router() -> Router:
             "area_id": result.area_id,
             "total": row(result.total),
             "grids": [row(g) for g in result.grids],
+            "levels": [row(x) for x in result.levels],
+            "everyone": row(result.everyone),
         }
 
     @router.get("/{pk}/verify", response={200: VerifyOut, 404: ErrorOut}, summary="Integrity")

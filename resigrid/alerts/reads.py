@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from resigrid.alerts.models import Alert, Recipient, Relay, Visit
+from resigrid.areas.codes import Level
 from resigrid.areas.models import Area
 
 
@@ -48,9 +49,36 @@ class BoardRow:
 
 @dataclass(frozen=True)
 class Board:
+    """`grids` and their `total` count the people of each grid only; `levels` are the areas
+    above the grids (community, street…) that received the alert, each counting its own staff
+    (recipients reached through that level with no grid), so they never inflate a grid."""
+
     area_id: int
     total: BoardRow
     grids: list[BoardRow]
+    levels: list[BoardRow] = field(default_factory=list)
+
+    @property
+    def everyone(self) -> BoardRow:
+        """Grids and the levels above them together."""
+        return _sum(
+            self.total.area_id, self.total.code, self.total.name, [self.total, *self.levels]
+        )
+
+
+_FIGURES = (
+    "recipients",
+    "delivered",
+    "read",
+    "acknowledged",
+    "overdue",
+    "visits_open",
+    "visits_done",
+)
+
+
+def _sum(area_id: int, code: str, name: str, rows: list[BoardRow]) -> BoardRow:
+    return BoardRow(area_id, code, name, *(sum(getattr(r, f) for r in rows) for f in _FIGURES))
 
 
 def _count(qs: QuerySet[Any], **filters: object) -> Coalesce:
@@ -94,24 +122,41 @@ def board(*, alert: Alert, area: Area, now: dt.datetime | None = None) -> Board:
         )
     )
     grids = [BoardRow(*row) for row in rows]
-    total = BoardRow(
-        area.pk,
-        area.code,
-        area.name,
-        *(
-            sum(getattr(g, f) for g in grids)
-            for f in (
-                "recipients",
-                "delivered",
-                "read",
-                "acknowledged",
-                "overdue",
-                "visits_open",
-                "visits_done",
-            )
-        ),
+    total = _sum(area.pk, area.code, area.name, grids)
+    levels = _levels(alert=alert, area=area, cutoff=cutoff)
+    return Board(area_id=area.pk, total=total, grids=grids, levels=levels)
+
+
+def _levels(*, alert: Alert, area: Area, cutoff: dt.datetime) -> list[BoardRow]:
+    """A row per area above the grids (within `area`) that received the alert: the recipients
+    reached through that level without a grid (its staff)."""
+    rec = Recipient.objects.filter(alert=alert, grid__isnull=True, relay__area_id=OuterRef("pk"))
+
+    def count(**filters: object) -> Coalesce:
+        inner = (
+            rec.filter(**filters)
+            .order_by()
+            .values("relay__area_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(inner, output_field=IntegerField()), Value(0))
+
+    rows = (
+        Area.objects.subtree(area)
+        .exclude(level=Level.GRID)
+        .filter(alert_relays__alert=alert)
+        .annotate(
+            n_all=count(),
+            n_delivered=count(delivered_at__isnull=False),
+            n_read=count(read_at__isnull=False),
+            n_ack=count(acknowledged_at__isnull=False),
+            n_overdue=count(acknowledged_at__isnull=True, created_at__lte=cutoff),
+        )
+        .order_by("code")
+        .values_list("pk", "code", "name", "n_all", "n_delivered", "n_read", "n_ack", "n_overdue")
     )
-    return Board(area_id=area.pk, total=total, grids=grids)
+    return [BoardRow(*row, 0, 0) for row in rows]
 
 
 @dataclass(frozen=True)

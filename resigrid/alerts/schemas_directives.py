@@ -1,5 +1,5 @@
-"""API schemas of directives: a level's report back, the issuer's view of the reports, and a
-case handed to a receiving area (上级交办)."""
+"""API schemas of directives (a level's report back, the issuer's view of the reports, a case
+handed to a receiving area, 上级交办) and of the coverage board with its level rows."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from resigrid.alerts.schemas import BoardOut, BoardRowOut
 from resigrid.registers.choices import Priority
 
 
@@ -60,3 +61,11 @@ class CaseOut(Schema):
     external_id: str
     grid_id: int
     title: str
+
+
+class BoardLevelsOut(BoardOut):
+    """The board: `grids` and `total` count the people of each grid; `levels` the staff of each
+    level above the grids; `everyone` both."""
+
+    levels: list[BoardRowOut]
+    everyone: BoardRowOut
