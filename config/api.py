@@ -7,6 +7,7 @@ from resigrid.accounts.api import TokenAuth
 from resigrid.accounts.api import router as accounts_router
 from resigrid.accounts.api_errors import install_error_handlers
 from resigrid.alerts.api import router as alerts_router
+from resigrid.alerts.api_cap import router as alerts_cap_router
 from resigrid.areas.api import router as areas_router
 from resigrid.cases.api import router as cases_router
 from resigrid.monitoring.api import router as monitoring_router
@@ -30,5 +31,7 @@ api.add_router("/orgs/", orgs_router, tags=["orgs"])
 api.add_router("/resources/", resources_router, tags=["resources"])
 api.add_router("/registers/", registers_router, tags=["registers"])
 api.add_router("/cases/", cases_router, tags=["cases"])
+# CAP first: its /alerts/cap must not be taken for /alerts/{pk}.
+api.add_router("/alerts/", alerts_cap_router, tags=["alerts"])
 api.add_router("/alerts/", alerts_router, tags=["alerts"])
 api.add_router("/monitoring/", monitoring_router, tags=["monitoring"])

@@ -315,3 +315,16 @@ MQTT_USERNAME = os.environ.get("RESIGRID_MQTT_USERNAME", "")
 MQTT_PASSWORD = os.environ.get("RESIGRID_MQTT_PASSWORD", "")
 MQTT_TOPIC = os.environ.get("RESIGRID_MQTT_TOPIC", "resigrid/sensors/+/readings")
 MQTT_CLIENT_ID = os.environ.get("RESIGRID_MQTT_CLIENT_ID", "resigrid-readings")
+
+# CAP 1.2 interchange (resigrid.alerts.cap): feeds polled by `manage.py poll_cap_feeds` (or the
+# poll_cap_feeds task), as "URL AREA_CODE USERNAME" entries separated by ";" — each an Atom feed
+# of CAP entries or one CAP document, imported as drafts of that area by that account (which
+# needs the right to issue alerts there). A malformed entry stops start-up.
+ALERT_CAP_FEEDS = [
+    dict(zip(("url", "area", "user"), entry.split(), strict=True))
+    for entry in os.environ.get("RESIGRID_ALERT_CAP_FEEDS", "").split(";")
+    if entry.strip()
+]
+ALERT_CAP_FEED_TIMEOUT = env_int("RESIGRID_ALERT_CAP_FEED_TIMEOUT", 10)
+ALERT_CAP_FEED_MAX_ENTRIES = env_int("RESIGRID_ALERT_CAP_FEED_MAX_ENTRIES", 100)
+ALERT_CAP_MAX_BYTES = env_int("RESIGRID_ALERT_CAP_MAX_BYTES", 1024 * 1024)
