@@ -249,9 +249,9 @@ class _Run:
         self.m = model
         lay = model.layout
         self.days = model.params.days
-        sequence = (
-            seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        )
+        # A fresh copy: spawn() counts its children, and a run must not depend on earlier runs.
+        given = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        sequence = np.random.SeedSequence(given.entropy, spawn_key=given.spawn_key)
         streams = [np.random.default_rng(s) for s in sequence.spawn(4)]
         self.rng_threshold, self.rng_seed, self.rng_history, self.rng_test = streams
         n, g = lay.n, lay.n_grids
