@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -131,3 +131,25 @@ def banner(user: Any) -> list[BannerRow]:
         .values_list("alert_id", "alert__headline", "alert__level", "alert__kind")[:BANNER_ROWS]
     )
     return [BannerRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    area_id: int
+    name: str
+    recipients: int
+    acknowledged: int
+
+
+def level_rows(alert: Alert, area: Area) -> list[LevelRow]:
+    """Staff receipts at the levels above the grids (street, community) under `area`: the
+    grid board does not count them, so they get a row each. One grouped query."""
+    rows = (
+        Recipient.objects.filter(
+            alert=alert, grid__isnull=True, relay__area__code__startswith=area.scope_prefix
+        )
+        .values("relay__area_id", "relay__area__name", "relay__area__code")
+        .annotate(n=Count("pk"), acked=Count("pk", filter=Q(acknowledged_at__isnull=False)))
+        .order_by("relay__area__code")
+    )
+    return [LevelRow(r["relay__area_id"], r["relay__area__name"], r["n"], r["acked"]) for r in rows]

@@ -21,6 +21,7 @@ from resigrid.alerts.choices import Kind, State
 from resigrid.alerts.drafting import Draft, draft_alert
 from resigrid.alerts.forms import CancelForm, DraftForm, FilterForm, UpdateForm
 from resigrid.alerts.models import Alert
+from resigrid.areas.codes import Level as AreaLevel
 from resigrid.areas.maps import tile_layers
 from resigrid.areas.models import Area
 from resigrid.areas.permissions import covers
@@ -191,7 +192,13 @@ def board_context(alert: Alert, area: Area | None) -> dict[str, Any]:
     result = reads.board(alert=alert, area=area)
     prefixes = [a.scope_prefix for a in alert.target_areas.all()]
     grids = [g for g in result.grids if any(g.code.startswith(p) for p in prefixes)]
-    return {"board": result, "grids": grids, "board_area": area, "alert": alert}
+    return {
+        "board": result,
+        "grids": grids,
+        "levels": reads_pages.level_rows(alert, area),
+        "board_area": area,
+        "alert": alert,
+    }
 
 
 def _delays(user: Any, alert: Alert) -> dict[str, Any]:
@@ -205,7 +212,15 @@ def _delays(user: Any, alert: Alert) -> dict[str, Any]:
             .values_list("pk", flat=True)
         )
         rows = [r for r in result.relays if r.area_id in visible]
-    return {"rows": rows, "medians": result.medians}
+    medians = [
+        {
+            "level": level,
+            "label": AreaLevel(level).label if level in AreaLevel.values else level,
+            **values,
+        }
+        for level, values in result.medians.items()
+    ]
+    return {"rows": rows, "medians": medians}
 
 
 def detail_context(

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from resigrid.accounts.models import User
-from resigrid.alerts import services
+from resigrid.alerts import acks, services
 from resigrid.alerts.models import Alert, AlertLog
 from tests.alerts.conftest import World, draft
 from tests.alerts.test_distribution import published
@@ -301,6 +301,8 @@ def test_approve_then_publish_through_the_pages(client_for: Any, world: World) -
         "西湖社区",
         "西湖一网格",
     ]
+    medians = [(m["level"], str(m["label"]), m["to_acknowledge"]) for m in ctx["delays"]["medians"]]
+    assert medians == [("community", "Community", None), ("grid", "Grid", None)]
     html = response.content.decode()
     assert 'data-intact="1"' in html
     assert (
@@ -363,7 +365,14 @@ def test_board_partial_and_its_area(client_for: Any, world: World) -> None:
         ).status_code
         == 404
     )
+    acks.acknowledge(actor=world.secretary, alert_id=alert.pk)
     street = client_for(world.street)
+    whole = street.get(reverse("alerts:board", args=[alert.pk]))
+    assert [(r.name, r.recipients, r.acknowledged) for r in whole.context["levels"]] == [
+        ("东湖社区", 1, 1),
+        ("西湖社区", 1, 0),
+    ]
+    assert f'data-level-area="{t.community1.pk}" data-acknowledged="1"' in whole.content.decode()
     grid = street.get(reverse("alerts:board", args=[alert.pk]), {"area": t.grid21.pk})
     assert [g.name for g in grid.context["grids"]] == ["西湖一网格"]
 
