@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from resigrid.alerts.choices import Level, Severity, State
 
@@ -62,15 +62,32 @@ def content_sha256(fields: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical_text(fields).encode()).hexdigest()
 
 
-def identifier(*, division: str, body: str, sent: dt.datetime, serial: int) -> str:
-    """GB/T 35965.1: `ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N` — 6-digit division code, 3-digit issuing
-    body, 3 internal digits and 2 extension digits, then Beijing time and a serial."""
+def identifier_prefix(*, division: str, body: str, sent: dt.datetime) -> str:
+    """Everything of the identifier but the serial: one issuer, one second."""
     if not (division.isdigit() and len(division) == 6):
         raise ValueError("division must be 6 digits")
     if not (body.isdigit() and len(body) == 8):
         raise ValueError("body must be 8 digits (issuing body, internal, extension)")
     when = sent.astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S")
-    return f"{division}{body}_{when}_{serial}"
+    return f"{division}{body}_{when}_"
+
+
+def identifier(*, division: str, body: str, sent: dt.datetime, serial: int) -> str:
+    """GB/T 35965.1: `ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N` — 6-digit division code, 3-digit issuing
+    body, 3 internal digits and 2 extension digits, then Beijing time and a serial."""
+    if serial < 1:
+        raise ValueError("serial starts at 1")
+    return identifier_prefix(division=division, body=body, sent=sent) + str(serial)
+
+
+def next_serial(prefix: str, taken: Iterable[str]) -> int:
+    """One more than the highest serial among the identifiers `taken` with this prefix."""
+    serials = [
+        int(tail)
+        for name in taken
+        if (tail := name.removeprefix(prefix)) != name and tail.isdigit()
+    ]
+    return max(serials, default=0) + 1
 
 
 # Colour level ↔ CAP severity (a convention: level I is "Extreme").

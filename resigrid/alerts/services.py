@@ -18,6 +18,7 @@ from resigrid.alerts import rules
 from resigrid.alerts.choices import Level, MsgType, Severity, State
 from resigrid.alerts.distribution import distribute, notify_users
 from resigrid.alerts.models import Alert, AlertLog, Relay
+from resigrid.areas.models import Area
 from resigrid.areas.permissions import covers
 from resigrid.core.errors import (
     ConflictError,
@@ -110,20 +111,25 @@ def approve(*, actor: Any, alert_id: int) -> Alert:
     return alert
 
 
-def _serial(sent: dt.datetime) -> int:
-    second = sent.replace(microsecond=0)
-    return (
-        Alert.objects.filter(sent__gte=second, sent__lt=second + dt.timedelta(seconds=1)).count()
-        + 1
-    )
+def _identifier(alert: Alert, sent: dt.datetime) -> str:
+    """The GB/T 35965.1 identifier with the next serial of this issuer in this second. The
+    issuer's area row is locked (NO KEY: rows pointing at the area are not held up) until the
+    transaction ends, so two publications by one issuer in the same second take turns and the
+    second sees the first's serial; different issuers do not wait for each other."""
+    code = alert.issuer_area.code
+    Area.objects.select_for_update(no_key=True).filter(pk=alert.issuer_area_id).values_list(
+        "pk", flat=True
+    ).first()
+    division, body = code[:6], code[6:14].ljust(8, "0")
+    prefix = rules.identifier_prefix(division=division, body=body, sent=sent)
+    taken = Alert.objects.filter(identifier__startswith=prefix).values_list("identifier", flat=True)
+    serial = rules.next_serial(prefix, taken)
+    return rules.identifier(division=division, body=body, sent=sent, serial=serial)
 
 
 def _publish(alert: Alert, *, actor: Any, now: dt.datetime, action: str = "publish") -> None:
-    code = alert.issuer_area.code
     sent = now.replace(microsecond=0)
-    alert.identifier = rules.identifier(
-        division=code[:6], body=code[6:14].ljust(8, "0"), sent=sent, serial=_serial(sent)
-    )
+    alert.identifier = _identifier(alert, sent)
     alert.sent = sent
     alert.state = State.PUBLISHED
     alert.published_by, alert.published_at = _user(actor), now
