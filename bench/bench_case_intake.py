@@ -542,13 +542,13 @@ def profile(n: int, tokens: list[str]) -> None:
         ("cases/idempotency.py", "once", "  Idempotency-Key row + everything inside it"),
         ("cases/intake.py", "report_case", "    intake.report_case (whole)"),
         ("areas/locator.py", "locate_point", "      locator.locate_point"),
-        ("registers/reads.py", "deadlines_for", "      registers.deadlines_for"),
+        ("registers/snapshot.py", "current", "      routing snapshot (check, rebuild)"),
         ("cases/feedback.py", "on_reported", "      feedback.on_reported (fan-out)"),
         ("cases/recipients.py", "managers", "        recipients.managers"),
         ("notify/services.py", "enqueue", "        notify.enqueue"),
         ("cases/api.py", "_reported", "    the answer: route, duplicates, body"),
-        ("registers/reads.py", "route", "      registers.route"),
-        ("cases/reads.py", "duplicates_near", "      cases.duplicates_near"),
+        ("registers/snapshot.py", "route", "      route from the snapshot"),
+        ("cases/api.py", "_near", "      duplicates nearby"),
         ("ninja/operation.py", "run", "Ninja operation (parse, view, serialise)"),
         ("django/test/client.py", "request", "whole request incl. middleware"),
     ]
@@ -560,6 +560,7 @@ def profile(n: int, tokens: list[str]) -> None:
         )
         print(f"  {label:48s} {cum / n * 1000:7.2f} ms  {cum / whole * 100:5.1f}%")
     stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(30)
 
 
 def pct(values: list[float], q: float) -> float:

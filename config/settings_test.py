@@ -16,3 +16,6 @@ LANGUAGE_CODE = "en"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="resigrid-test-media-"))
 # Tasks run at once in the test process (the database worker is an operations concern).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Process caches (grid index, routing snapshot) re-check the database on every use: test
+# transactions roll back, so a cache kept for a second could outlive its test's rows.
+CACHE_CHECK_SECONDS = 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -12,6 +14,11 @@ from resigrid.accounts.models import AccessToken, SecurityEvent, User
 
 TOKEN_PREFIX = "rgt_"  # noqa: S105  (a public marker, not a secret)
 PREFIX_LENGTH = 12  # "rgt_" + 8 characters: enough to tell tokens apart, useless to an attacker
+
+
+# `last_used_at` is an hour-scale fact ("used today"): stamping it on every request would cost a
+# write per API call.
+TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 def hash_token(raw: str) -> str:
@@ -43,8 +50,8 @@ def _reject(request: HttpRequest | None, raw: str, reason: str, user: User | Non
 
 
 def user_for_token(raw: str, *, request: HttpRequest | None = None) -> User | None:
-    """The owner of an active token, stamping its last use; None (and a `token_rejected` event)
-    for an unknown, expired or revoked token or an inactive owner."""
+    """The owner of an active token, stamping its last use (at most once a minute); None (and
+    a `token_rejected` event) for an unknown, expired or revoked token or an inactive owner."""
     token = AccessToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
     if token is None:
         _reject(request, raw, "unknown")
@@ -57,5 +64,9 @@ def user_for_token(raw: str, *, request: HttpRequest | None = None) -> User | No
     if not token.user.is_active:
         _reject(request, raw, "inactive_user", token.user)
         return None
-    AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    last = token.last_used_at
+    if last is None or now - last >= TOUCH_EVERY:
+        # At most one write a minute per token, and only when no other request wrote since.
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOUCH_EVERY)
+        AccessToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
     return token.user

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -242,6 +243,7 @@ class GridIndex:
 
 _cache_lock = threading.Lock()
 _cache: tuple[tuple[Any, ...], GridIndex] | None = None
+_checked_at = 0.0  # time.monotonic() of the last key check
 
 
 def _grid_key() -> tuple[Any, ...]:
@@ -274,11 +276,23 @@ def _build_from_db() -> GridIndex:
     return GridIndex(codes, polygons, ids)
 
 
+def _check_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "CACHE_CHECK_SECONDS", 1.0))
+
+
 def grid_index() -> GridIndex:
-    """The index over every grid in the database, rebuilt when the grid rows change."""
-    global _cache
+    """The index over every grid in the database, rebuilt when the grid rows change. The key
+    is checked at most every CACHE_CHECK_SECONDS (1 s; 0 in the tests), so a grid changed by
+    any process is seen by every process within about that time."""
+    global _cache, _checked_at
+    cached, now = _cache, time.monotonic()
+    if cached is not None and now - _checked_at < _check_seconds():
+        return cached[1]
     key = _grid_key()
     with _cache_lock:
+        _checked_at = now
         if _cache is not None and _cache[0] == key:
             return _cache[1]
         index = _build_from_db()
@@ -287,9 +301,10 @@ def grid_index() -> GridIndex:
 
 
 def invalidate_grid_index() -> None:
-    global _cache
+    global _cache, _checked_at
     with _cache_lock:
         _cache = None
+        _checked_at = 0.0
 
 
 # --- services: a point (or many) in, grids out ---

@@ -12,6 +12,7 @@ gets the first answer back; the same key with another request is a 422 (see idem
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -51,8 +52,9 @@ from resigrid.cases.schemas import (
 )
 from resigrid.cases.workflow import OPEN_STATES, Action, State, allowed_actions
 from resigrid.core.errors import NotFoundError, ValidationFailed
+from resigrid.core.geo import haversine_m
 from resigrid.orgs.models import UnitAccount
-from resigrid.registers.reads import route
+from resigrid.registers import snapshot
 
 PAGE_SIZE = 50
 KEY = Header(  # type: ignore[type-arg]
@@ -231,38 +233,58 @@ def case_view(user: Any, case: Case) -> dict[str, Any]:
 # Reporting ----------------------------------------------------------------------------------
 
 
+def _near(case: Case, limit: int = 5) -> list[tuple[int, str, str, int | None, float]]:
+    """`reads.duplicates_near` for the new case, other cases only, as plain rows (id, state,
+    title, reporter id, distance): one query reading six columns, no model instances."""
+    radius = settings.CASE_DUPLICATE_RADIUS_M
+    dlat = radius / 111_320
+    dlon = radius / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
+    rows = (
+        Case.objects.filter(
+            category_id=case.category_id,
+            state__in=OPEN_STATES,
+            lon__range=(case.lon - dlon, case.lon + dlon),
+            lat__range=(case.lat - dlat, case.lat + dlat),
+        )
+        .exclude(pk=case.pk)
+        .values_list("pk", "state", "title", "reporter_id", "lon", "lat")[:200]
+    )
+    found: list[tuple[int, str, str, int | None, float]] = [
+        (pk, state, title, reporter, haversine_m(case.lon, case.lat, lon, lat))
+        for pk, state, title, reporter, lon, lat in rows
+    ]
+    found = [row for row in found if row[4] <= radius]
+    return sorted(found, key=lambda row: (row[4], row[0]))[:limit]
+
+
 def _reported(user: Any, case: Case) -> dict[str, Any]:
-    # The case as intake made it: category and grid are loaded, no photos yet (they come with
-    # POST /{id}/photos), nothing else is set.
+    # The case as intake made it: category, grid and its log row are loaded, no photos yet
+    # (they come with POST /{id}/photos), nothing else is set. The suggested route comes from
+    # the routing snapshot intake used (no query).
     body = public_body(case, tracking_code=True, can_rate=False, photos=[])
-    suggested = route(case.category, case.grid)
+    suggested = snapshot.current().route(case.category_id, case.grid_id)
     body["route"] = {
         "lead_unit": unit_ref(suggested.lead_unit),
         "support_units": [unit_ref(u) for u in suggested.support_units],
     }
-    near = [
-        (c, d)
-        for c, d in reads.duplicates_near(
-            category_id=case.category_id, lon=case.lon, lat=case.lat, limit=6
+    near = _near(case)
+    # The caller's own reports are visible to them; the others are asked (two small queries,
+    # only when there are any).
+    seen = {pk for pk, _s, _t, reporter, _d in near if user is not None and reporter == user.pk}
+    others = [pk for pk, *_rest in near if pk not in seen]
+    if user is not None and others:
+        seen |= set(
+            Case.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
         )
-        if c.pk != case.pk
-    ][:5]
-    seen = set(
-        Case.objects.visible_to(user)
-        .filter(pk__in=[c.pk for c, _d in near])
-        .values_list("pk", flat=True)
-        if user is not None and near
-        else []
-    )
     body["duplicates"] = [
         {
-            "id": c.pk,
-            "number": c.number,
-            "state": c.state,
+            "id": pk,
+            "number": Case(pk=pk).number,
+            "state": state,
             "distance_m": round(d, 1),
-            "title": c.title if c.pk in seen else None,
+            "title": title if pk in seen else None,
         }
-        for c, d in near
+        for pk, state, title, _r, d in near
     ]
     return body
 

@@ -1,10 +1,11 @@
 """`Idempotency-Key` for mobile submissions: a retry gets the first answer back.
 
 The key is scoped to its owner: the user's id, or "anon" for anonymous clients (whose random
-keys are their own secret). The first request inserts the key row *before* doing the work, in the
-same transaction, and fills in the answer at the end. A concurrent retry's insert waits on the
-unique constraint until the first commits (PostgreSQL) or cannot start before it (SQLite's
-IMMEDIATE transactions), then reads the stored answer, so the work is never done twice.
+keys are their own secret). The first request inserts the key row *before* doing the work, in
+the same transaction (one `INSERT … ON CONFLICT DO NOTHING`, no savepoint), and fills in the
+answer at the end. A concurrent retry's insert waits on the unique constraint until the first
+commits (PostgreSQL) or cannot start before it (SQLite's IMMEDIATE transactions), then reads
+the stored answer, so the work is never done twice.
 
 Only answers of requests that did something are kept: a refused request (4xx) rolls back with
 the key row, wrote nothing, and may be sent again under the same key (corrected or not). The
@@ -21,7 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resigrid.cases.models import IdempotentRequest
@@ -74,6 +76,27 @@ def check_key(key: str) -> None:
         )
 
 
+def _claim(key: str, owner: str, request_fingerprint: str) -> bool:
+    """Insert the key row unless the key is taken: True when this request claimed it. One
+    statement and no savepoint (`ON CONFLICT DO NOTHING`, PostgreSQL and SQLite alike); on
+    PostgreSQL it waits for a concurrent first request with the key to end."""
+    table = IdempotentRequest._meta.db_table
+    q = connection.ops.quote_name
+    # The field names are the column names (no db_column on this model).
+    columns = ", ".join(
+        q(name) for name in ("key", "owner", "fingerprint", "status_code", "response", "created_at")
+    )
+    unique = f"{q('owner')}, {q('key')}"
+    sql = (
+        f"INSERT INTO {q(table)} ({columns}) "  # noqa: S608 - names from the model
+        f"VALUES (%s, %s, %s, 0, '{{}}', %s) ON CONFLICT ({unique}) DO NOTHING"
+    )
+    created = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, owner, request_fingerprint, created])
+        return bool(cursor.rowcount == 1)
+
+
 def once(
     *,
     key: str | None,
@@ -91,21 +114,12 @@ def once(
     check_key(key)
     owner = owner_of(user)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                row = IdempotentRequest.objects.create(
-                    key=key,
-                    owner=owner,
-                    fingerprint=request_fingerprint,
-                    status_code=0,
-                    response={},
-                )
-        except IntegrityError:
-            row = None
-        if row is not None:
+        if _claim(key, owner, request_fingerprint):
             status, body = run()
             body = jsonable(body)
-            IdempotentRequest.objects.filter(pk=row.pk).update(status_code=status, response=body)
+            IdempotentRequest.objects.filter(owner=owner, key=key).update(
+                status_code=status, response=body
+            )
             return status, body
     # The key is taken by a committed first request: answer as it was answered.
     first = IdempotentRequest.objects.get(owner=owner, key=key)

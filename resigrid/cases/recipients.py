@@ -8,6 +8,7 @@ from resigrid.accounts.models import RoleBinding, User
 from resigrid.accounts.roles import Perm, Role, roles_granting
 from resigrid.cases.models import Case
 from resigrid.orgs.models import UnitAccount
+from resigrid.registers import snapshot
 from resigrid.registers.reads import area_chain
 
 
@@ -18,13 +19,29 @@ def _bound(area_ids: list[int], roles: list[str]) -> list[User]:
 
 def managers(case: Case, level: int = 0) -> list[User]:
     """Case managers `level` steps above the grid's community: 0 the community, 1 the street,
-    2 the district. Falls back to the nearest level that has anyone."""
-    chain = area_chain(case.grid)[1:]  # community, street, district
-    roles = roles_granting(Perm.MANAGE_CASES)
-    for area in chain[min(level, len(chain) - 1) :]:
-        found = _bound([area.pk], [r for r in roles if r != Role.ADMIN])
-        if found:
-            return found
+    2 the district. Falls back to the nearest level that has anyone.
+
+    One query: the chain comes from the routing snapshot, and the bindings of every level are
+    read at once (the nearest level with anyone wins)."""
+    ids = snapshot.current().area_chain_ids(case.grid_id)
+    if ids is None:
+        ids = [a.pk for a in area_chain(case.grid)]
+    chain = ids[1:]  # community, street, district
+    levels = chain[min(level, len(chain) - 1) :]
+    if not levels:
+        return []
+    roles = [r for r in roles_granting(Perm.MANAGE_CASES) if r != Role.ADMIN]
+    bound = (
+        RoleBinding.objects.filter(area_id__in=levels, role__in=roles, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    by_area: dict[int, dict[int, User]] = {}
+    for binding in bound:
+        by_area.setdefault(binding.area_id, {}).setdefault(binding.user_id, binding.user)
+    for area_id in levels:
+        if area_id in by_area:
+            return list(by_area[area_id].values())
     return []
 
 

@@ -3,8 +3,10 @@ exists exactly when the change that caused it was committed."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,6 +192,94 @@ def _account_rows(
                 break
 
 
+@dataclass
+class _Pending:
+    message: Message
+    users: list[Any]
+    emails: list[str]
+    phones: list[str]  # normalised
+    robots: list[Robot]
+
+
+# Open `collected()` blocks of this thread (or task): enqueue appends here instead of writing.
+_collecting: contextvars.ContextVar[list[_Pending] | None] = contextvars.ContextVar(
+    "notify_collecting", default=None
+)
+
+
+@contextmanager
+def collected() -> Iterator[None]:
+    """Inside the block, `enqueue` keeps its messages and writes them all when the block ends:
+    one INSERT of the messages, one preference query, one COPY of the deliveries (a step that
+    tells several groups pays for one write, not one per group). Use it inside the step's
+    transaction; the returned messages get their ids when the block ends. Nothing is written
+    when the block raises."""
+    if _collecting.get() is not None:  # already collecting: the outer block writes
+        yield
+        return
+    pending: list[_Pending] = []
+    token = _collecting.set(pending)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+    _write_pending(pending)
+
+
+def _normalised_phones(phones: Iterable[str]) -> list[str]:
+    """Each distinct phone number, normalised (raises ValidationFailed before anything is
+    written)."""
+    seen: list[str] = []
+    for raw in phones:
+        if raw:
+            phone = normalise_phone(raw, field="phones")
+            if phone not in seen:
+                seen.append(phone)
+    return seen
+
+
+def _extra_rows(
+    mid: int,
+    now: Any,
+    emails: Iterable[str],
+    phones: Iterable[str],
+    robots: Iterable[Robot],
+    seen_addresses: set[str],
+) -> Iterator[_Row]:
+    """Rows for extra email addresses, (normalised) phone numbers and robots."""
+    for address in emails:
+        if address and address.lower() not in seen_addresses:
+            seen_addresses.add(address.lower())
+            yield _row(mid, Channel.EMAIL.value, now, address=address)
+    for phone in phones:
+        yield _row(mid, Channel.SMS.value, now, address_enc=encrypt(phone))
+    seen_robots: set[int] = set()
+    for robot in robots:
+        if robot.pk in seen_robots or not robot.active:
+            continue
+        seen_robots.add(robot.pk)
+        yield _row(mid, robot.kind, now, robot_id=robot.pk)
+
+
+def _write_pending(pending: list[_Pending]) -> None:
+    if not pending:
+        return
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        Message.objects.bulk_create([p.message for p in pending])
+        people = [_active_people(p.users) for p in pending]
+        prefs = _preferences(sorted({pk for group in people for pk, _email in group}))
+        order = default_order()
+        rows: list[_Row] = []
+        for item, group in zip(pending, people, strict=True):
+            mid, seen_addresses = item.message.pk, set[str]()
+            rows.extend(_account_rows(mid, group, prefs, order, now, seen_addresses))
+            rows.extend(
+                _extra_rows(mid, now, item.emails, item.phones, item.robots, seen_addresses)
+            )
+        _write(rows)
+
+
 def enqueue(
     *,
     topic: str,
@@ -209,12 +299,18 @@ def enqueue(
       fallbacks, used when that row gives up (`fall_back`);
     - each extra email address: an email row; each extra phone number: an SMS row (the number
       encrypted); each active robot: a row on its channel (the group sees it).
-    Rows other than the inbox wait for a worker (`notify_worker`)."""
+    Rows other than the inbox wait for a worker (`notify_worker`). Inside `collected()` the
+    writes wait for the end of the block."""
+    normalised = _normalised_phones(phones)  # a bad number fails before anything is written
+    message = Message(topic=topic, source=source, subject=subject[:200], body=body, url=url)
+    pending = _collecting.get()
+    if pending is not None:
+        pending.append(_Pending(message, list(users), list(emails), normalised, list(robots)))
+        return message
     now = timezone.now()
-    with transaction.atomic():
-        message = Message.objects.create(
-            topic=topic, source=source, subject=subject[:200], body=body, url=url
-        )
+    # No savepoint: nothing below is expected to fail but the database itself.
+    with transaction.atomic(savepoint=False):
+        message.save()
         mid = message.pk
         people = _active_people(users)
         prefs = _preferences([pk for pk, _email in people])
@@ -225,24 +321,7 @@ def enqueue(
             rows.extend(_account_rows(mid, chunk, prefs, order, now, seen_addresses))
             _write(rows)
             rows.clear()
-        for address in emails:
-            if address and address.lower() not in seen_addresses:
-                seen_addresses.add(address.lower())
-                rows.append(_row(mid, Channel.EMAIL.value, now, address=address))
-        seen_phones: set[str] = set()
-        for raw in phones:
-            if not raw:
-                continue
-            phone = normalise_phone(raw, field="phones")
-            if phone not in seen_phones:
-                seen_phones.add(phone)
-                rows.append(_row(mid, Channel.SMS.value, now, address_enc=encrypt(phone)))
-        seen_robots: set[int] = set()
-        for robot in robots:
-            if robot.pk in seen_robots or not robot.active:
-                continue
-            seen_robots.add(robot.pk)
-            rows.append(_row(mid, robot.kind, now, robot_id=robot.pk))
+        rows.extend(_extra_rows(mid, now, emails, normalised, robots, seen_addresses))
         _write(rows)
     return message
 
@@ -266,25 +345,20 @@ def enqueue_many(notices: Sequence[Notice]) -> list[Message]:
     notices = [n for n in notices if n.users or n.emails]
     if not notices:
         return []
-    now = timezone.now()
-    with transaction.atomic():
-        messages = Message.objects.bulk_create(
-            Message(topic=n.topic, source=n.source, subject=n.subject[:200], body=n.body, url=n.url)
-            for n in notices
+    pending = [
+        _Pending(
+            Message(
+                topic=n.topic, source=n.source, subject=n.subject[:200], body=n.body, url=n.url
+            ),
+            list(n.users),
+            list(n.emails),
+            [],
+            [],
         )
-        people = [_active_people(n.users) for n in notices]
-        prefs = _preferences(sorted({pk for group in people for pk, _email in group}))
-        order = default_order()
-        rows: list[_Row] = []
-        for message, notice, group in zip(messages, notices, people, strict=True):
-            seen_addresses: set[str] = set()
-            rows.extend(_account_rows(message.pk, group, prefs, order, now, seen_addresses))
-            for address in notice.emails:
-                if address and address.lower() not in seen_addresses:
-                    seen_addresses.add(address.lower())
-                    rows.append(_row(message.pk, Channel.EMAIL.value, now, address=address))
-        _write(rows)
-    return messages
+        for n in notices
+    ]
+    _write_pending(pending)
+    return [p.message for p in pending]
 
 
 def usable_channels(user: Any) -> set[str]:
