@@ -128,6 +128,25 @@ def test_banner_is_one_query_and_none_for_anonymous(
         assert banner(AnonymousUser()) == []
 
 
+def test_context_processor_is_lazy(world: World, django_assert_num_queries: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from resigrid.alerts.context_processors import unacknowledged
+
+    alert = published(world)
+    request = RequestFactory().get("/")
+    request.user = world.resident
+    with django_assert_num_queries(0):
+        context = unacknowledged(request)
+    with django_assert_num_queries(1):
+        assert [r.alert_id for r in context["alert_banner"]] == [alert.pk]
+    request.user = AnonymousUser()
+    with django_assert_num_queries(0):
+        assert not unacknowledged(request)["alert_banner"]
+        assert not unacknowledged(RequestFactory().get("/"))["alert_banner"]  # no user at all
+
+
 def test_no_banner_query_for_anonymous_pages(client: Client, world: World) -> None:
     published(world)
     html = client.get(reverse("accounts:login")).content.decode()
