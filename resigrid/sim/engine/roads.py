@@ -11,6 +11,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,6 +67,11 @@ class RoadGraph:
     def xy(self) -> FloatArray:
         return project(self.lon, self.lat, self.lat0)
 
+    @cached_property
+    def _tree(self) -> Any:
+        # built once per graph: snapping runs for buildings, shelters and candidate sites
+        return cKDTree(self.xy())
+
     def matrix(self) -> Any:
         """Symmetric CSR adjacency with lengths; parallel edges keep the shortest."""
         n = self.n_nodes
@@ -84,8 +90,7 @@ class RoadGraph:
 
     def snap(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[IntArray, FloatArray]:
         """Nearest node of each point and the straight-line distance to it (metres)."""
-        tree = cKDTree(self.xy())
-        dist, idx = tree.query(project(lon, lat, self.lat0))
+        dist, idx = self._tree.query(project(lon, lat, self.lat0))
         return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
 
 

@@ -78,41 +78,42 @@ def outcomes(
     )
     out: list[BuildingOutcome] = []
     risks: list[RiskPoint] = []
-    starts = (
-        np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
-        if src.size
-        else np.zeros(0, dtype=np.int64)
+    # vectorised per building: flows by building, nearest first; those needing help take the
+    # nearest places, so a flow's assisted share is what is left of them after the nearer flows
+    order = np.lexsort((d_flow, src))
+    s_src, s_d, s_x = src[order], d_flow[order], amt[order]
+    n_assisted = np.array([sum(b.assisted.values()) for b in buildings], dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, s_src[1:] != s_src[:-1]]) if s_src.size else s_src
+    cum = np.cumsum(s_x)
+    group_before = np.repeat(cum[starts] - s_x[starts], np.diff(np.r_[starts, s_src.size]))
+    before = cum - s_x - group_before
+    assisted = np.clip(n_assisted[s_src] - before, 0, s_x)
+    walkers = s_x - assisted
+    walk_d = np.where(walkers > 0, s_d, 0.0)
+    slow_d = np.where(assisted > 0, s_d, 0.0)
+    if s_src.size:
+        walk_max = np.maximum.reduceat(walk_d, starts)
+        slow_max = np.maximum.reduceat(slow_d, starts)
+        far = np.maximum.reduceat(s_d, starts)
+        people = np.add.reduceat(s_x, starts)
+        person_m = np.add.reduceat(s_d * s_x, starts)
+    else:
+        walk_max = slow_max = far = person_m = np.zeros(0)
+        people = np.zeros(0, dtype=np.int64)
+    clear = settings.preparation_s + np.maximum(
+        walk_max / settings.walking_speed_mps, slow_max / settings.assisted_speed_mps
     )
-    ends = np.r_[starts[1:], src.size]
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        i = int(src[a])
+    for g, i in enumerate(s_src[starts].tolist()):
         building = buildings[i]
-        d = d_flow[a:b]
-        x = amt[a:b]
-        order = np.argsort(d, kind="stable")
-        d, x = d[order], x[order]
-        before = np.cumsum(x) - x
-        n_assisted = sum(building.assisted.values())
-        assisted = np.clip(n_assisted - before, 0, x)  # the nearest places go to those needing help
-        walkers = x - assisted
-        walk = (
-            float(d[walkers > 0].max()) / settings.walking_speed_mps if (walkers > 0).any() else 0.0
-        )
-        slow = (
-            float(d[assisted > 0].max()) / settings.assisted_speed_mps
-            if (assisted > 0).any()
-            else 0.0
-        )
-        people = int(x.sum())
         outcome = BuildingOutcome(
             id=building.id,
             grid=building.grid,
-            evacuees=people,
-            assisted=n_assisted,
+            evacuees=int(people[g]),
+            assisted=int(n_assisted[i]),
             helpers=_helpers(building, settings),
-            mean_distance_m=float(np.dot(d, x) / people),
-            max_distance_m=float(d.max()),
-            clear_time_s=settings.preparation_s + max(walk, slow),
+            mean_distance_m=float(person_m[g] / people[g]),
+            max_distance_m=float(far[g]),
+            clear_time_s=float(clear[g]),
         )
         out.append(outcome)
         if outcome.max_distance_m > settings.max_distance_m:
