@@ -39,6 +39,8 @@ class Perm(models.TextChoices):
     ISSUE_ALERTS = "alerts.issue", _("Draft and publish alerts for the area")
     APPROVE_ALERTS = "alerts.approve", _("Approve alerts before publication")
     RELAY_ALERTS = "alerts.relay", _("Acknowledge alerts for the area and forward them down")
+    MANAGE_SENSORS = "monitoring.sensors", _("Add and change sensors and their rules")
+    SEND_READINGS = "monitoring.readings", _("Send sensor readings for the area")
     MANAGE_USERS = "accounts.manage", _("Manage accounts and roles")
     VIEW_SECURITY_LOG = "accounts.security_log", _("View the security log")
 
@@ -58,11 +60,16 @@ STAFF_ROLES = frozenset(
 _STAFF_COMMON = {Perm.VIEW_AREA, Perm.VIEW_PEOPLE, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES}
 _CASES = {Perm.VIEW_CASES, Perm.MANAGE_CASES, Perm.VERIFY_CASES}
 _ALERTS = {Perm.ISSUE_ALERTS, Perm.RELAY_ALERTS}
+# Monitoring points are run by the community and the levels above it; a gateway account bound to
+# a community sends readings for its sensors (a unit's account sends for the unit's own sensors
+# without any role: resigrid.monitoring.permissions).
+_MONITORING = {Perm.MANAGE_SENSORS, Perm.SEND_READINGS}
 # Those who visit and care for people see who is vulnerable by name; higher levels see counts.
 _COMMUNITY = (
     _STAFF_COMMON
     | _CASES
     | _ALERTS
+    | _MONITORING
     | {
         Perm.EDIT_PEOPLE,
         Perm.VIEW_VULNERABLE,
@@ -78,6 +85,7 @@ _HIGHER = (
     _STAFF_COMMON
     | _CASES
     | _ALERTS
+    | _MONITORING
     | {
         Perm.APPROVE_ALERTS,
         Perm.EDIT_DUTIES,

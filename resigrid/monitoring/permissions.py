@@ -1,9 +1,9 @@
 """Who may do what with sensors and rules: a role on an area covers its subtree; the accounts of
 a sensor's owner unit may send its readings.
 
-Until the role table has verbs of its own for monitoring, managing sensors and rules and sending
-readings ride on EDIT_RESOURCES (sensors are equipment, like facilities) and seeing them on
-VIEW_RESOURCES."""
+Managing sensors and rules and sending readings have verbs of their own (MANAGE_SENSORS,
+SEND_READINGS: community staff and the levels above; not grid workers, residents or
+departments); seeing them rides on VIEW_RESOURCES (sensors are equipment, like facilities)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from resigrid.areas.models import Area, scope_prefixes
 from resigrid.areas.permissions import covers
 from resigrid.orgs.models import UnitAccount
 
-MANAGE_PERM = Perm.EDIT_RESOURCES
-SEND_PERM = Perm.EDIT_RESOURCES
+MANAGE_PERM = Perm.MANAGE_SENSORS
+SEND_PERM = Perm.SEND_READINGS
 VIEW_PERM = Perm.VIEW_RESOURCES
 
 
