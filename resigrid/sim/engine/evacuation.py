@@ -40,9 +40,10 @@ IntArray = npt.NDArray[np.int64]
 
 Ring = Sequence[tuple[float, float]]
 MM = 1000.0  # the flow solver works in integer millimetres
-DISCONNECTED_SCORE = (
-    1000.0  # risk score of a building that reaches no shelter (worse than any ratio)
-)
+# risk score of a building that reaches no shelter (worse than any distance ratio)
+DISCONNECTED_SCORE = 1000.0
+#: building × shelter distances and Dijkstra rows held at once (8 bytes each): about 800 MB
+MAX_CELLS = 100_000_000
 
 
 class EvacuationInfeasible(EngineInputError):
@@ -75,6 +76,7 @@ class EvacuationSettings:
     default_helpers: float = 1.0  # for a kind not in helpers_per_assisted
     preparation_s: float = 0.0  # added to every building's clearing time
     max_distance_m: float = 2000.0  # farther is a risk point
+    max_access_m: float = 300.0  # a building farther than this from any road is a risk point
     load_warning: float = 0.9  # a shelter at or above this share of its capacity is a risk point
     on_disconnected: Literal["raise", "report"] = "raise"
     suggest: bool = True
@@ -88,6 +90,7 @@ class EvacuationSettings:
             "default_helpers": self.default_helpers >= 0,
             "preparation_s": self.preparation_s >= 0,
             "max_distance_m": self.max_distance_m > 0,
+            "max_access_m": self.max_access_m > 0,
             "load_warning": 0 < self.load_warning <= 1,
             "candidate_sites": self.candidate_sites >= 0,
         }
@@ -329,6 +332,17 @@ def plan_evacuation(
         )
 
     synthetic_roads = roads is None
+    nodes = roads.n_nodes if roads is not None else len(buildings) + len(shelters)
+    cells = max(evac.size, nodes) * (usable.size + settings.candidate_sites)
+    if cells > MAX_CELLS:
+        raise EngineInputError(
+            "evacuation.too_large",
+            f"{evac.size} buildings, {usable.size} shelters and {nodes} road nodes are more "
+            "than one plan can hold in memory; split the area.",
+            buildings=int(evac.size),
+            shelters=int(usable.size),
+            nodes=nodes,
+        )
     graph = (
         roads
         if roads is not None
@@ -375,6 +389,7 @@ def plan_evacuation(
         dist=dist,
         solution=solution,
         disconnected=disconnected,
+        access_m=b_access,
         settings=settings,
     )
     suggestion = None

@@ -66,6 +66,7 @@ def outcomes(
     dist: FloatArray,
     solution: transport.TransportSolution,
     disconnected: tuple[str, ...],
+    access_m: FloatArray,
     settings: EvacuationSettings,
 ) -> Outcomes:
     src, dst, amt = solution.source, solution.sink, solution.amount
@@ -131,6 +132,18 @@ def outcomes(
                     },
                 )
             )
+    for i in np.flatnonzero(access_m > settings.max_access_m).tolist():
+        bid = buildings[i].id
+        risks.append(
+            RiskPoint(
+                "building",
+                bid,
+                float(access_m[i] / settings.max_access_m),
+                f"{bid} is {access_m[i]:.0f} m from the nearest road of the network.",
+                code="evacuation.off_road",
+                params={"distance_m": round(float(access_m[i]))},
+            )
+        )
     for bid in disconnected:
         risks.append(
             RiskPoint(

@@ -329,3 +329,24 @@ def test_suggested_shelter_saves_at_least_its_bound(seed):
     assert again.total_person_m == pytest.approx(
         plan.total_person_m - s.saving_m, abs=1e-3 * plan.evacuees
     )
+
+
+def test_building_far_from_any_road_is_a_risk_point():
+    roads = line_roads(0, 1, 2)
+    buildings = [Building("A", 0.0, 0.0, 2), Building("hill", 2 * STEP, 5 * STEP, 2)]
+    plan = plan_evacuation(
+        buildings, [Shelter("S", STEP, 0.0, 10)], roads=roads, settings=NO_SUGGEST
+    )
+    off = [r for r in plan.risk_points if r.code == "evacuation.off_road"]
+    assert [r.id for r in off] == ["hill"]
+    assert off[0].params["distance_m"] == round(5 * UNIT)
+
+
+def test_a_plan_too_large_for_memory_is_refused_before_work(monkeypatch):
+    from resigrid.sim.engine import evacuation
+
+    monkeypatch.setattr(evacuation, "MAX_CELLS", 10)
+    buildings, shelters = grid_town(1)
+    with pytest.raises(EngineInputError) as info:
+        plan_evacuation(buildings, shelters)
+    assert info.value.code == "evacuation.too_large"
