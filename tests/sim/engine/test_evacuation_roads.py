@@ -115,3 +115,25 @@ def test_synthetic_graph_of_collinear_and_repeated_places():
     assert graph.n_nodes == 3  # the repeated place is one node
     assert graph.u.size == 2  # chained along the line: 0 – 0.001 – 0.002
     assert graph.length_m.sum() == pytest.approx(haversine(0, 0, 0.002, 0), rel=1e-6)
+
+
+def test_plan_over_an_osm_file():
+    from resigrid.sim.engine.evacuation import (
+        Building,
+        EvacuationSettings,
+        Shelter,
+        plan_evacuation,
+    )
+
+    roads = parse_osm_xml(DATA / "roads.osm")
+    buildings = [Building("west", 121.4000, 31.2000, 6), Building("east", 121.4020, 31.2000, 4)]
+    shelters = [Shelter("school", 121.4010, 31.2010, 20)]
+    plan = plan_evacuation(
+        buildings, shelters, roads=roads, settings=EvacuationSettings(suggest=False)
+    )
+    east = haversine(121.400, 31.200, 121.401, 31.200)
+    north = haversine(121.401, 31.200, 121.401, 31.201)
+    by_id = {b.id: b for b in plan.buildings}
+    assert by_id["west"].max_distance_m == pytest.approx(east + north, rel=1e-3)
+    assert plan.total_person_m == pytest.approx(6 * (east + north) + 4 * (east + north), rel=1e-3)
+    assert not plan.synthetic_roads
