@@ -284,6 +284,8 @@ CASE_PHOTO_MAX_COUNT = env_int("RESIGRID_CASE_PHOTO_MAX_COUNT", 6)
 CASE_BASICALLY_SATISFIED_WEIGHT = float(
     os.environ.get("RESIGRID_CASE_BASICALLY_SATISFIED_WEIGHT", "0.9")
 )
+# 解决率: weight of "partly resolved" (部分解决) against "resolved".
+CASE_PARTLY_RESOLVED_WEIGHT = float(os.environ.get("RESIGRID_CASE_PARTLY_RESOLVED_WEIGHT", "0.5"))
 # 三率 weights (响应率, 解决率, 满意率) and the response time limit (Beijing: 2 hours).
 CASE_THREE_RATES_WEIGHTS = (0.1, 0.5, 0.4)
 CASE_RESPONSE_MINUTES = env_int("RESIGRID_CASE_RESPONSE_MINUTES", 120)

@@ -281,6 +281,7 @@ def rate(request: HttpRequest, pk: int, payload: RateIn, idempotency_key: str | 
             actor=user,
             case_id=pk,
             rating=payload.rating,
+            resolution=payload.resolution,
             comment=payload.comment,
             tracking_code=code if by_code else None,
             expected=payload.expected_state,

@@ -18,6 +18,15 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
 
+class Resolution(models.TextChoices):
+    """The reporter's answer to "was the problem solved?" at the follow-up (回访), which 解决率
+    counts (12345: 解决 / 部分解决 / 未解决)."""
+
+    RESOLVED = "resolved", _("Resolved")
+    PARTLY = "partly", _("Partly resolved")
+    UNRESOLVED = "unresolved", _("Not resolved")
+
+
 class PhotoStage(models.TextChoices):
     REPORT = "report", _("Report")
     RESULT = "result", _("Result")

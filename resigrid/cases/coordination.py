@@ -141,6 +141,7 @@ def _apply(case: Case, row: CaseRequest, *, actor: Any, note: str, now: dt.datet
         )
         case.reopen_count += 1
         case.rating = ""
+        case.resolution = ""
         case.closed_at = None
         case.closed_on_time = None
 

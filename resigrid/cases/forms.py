@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from resigrid.cases.choices import Rating, RequestKind
+from resigrid.cases.choices import Rating, RequestKind, Resolution
 from resigrid.cases.photos import CheckedPhoto, check_photo
 from resigrid.core.errors import ValidationFailed
 from resigrid.core.forms import BootstrapForm
@@ -156,6 +156,11 @@ class ReportForm(BootstrapForm):
 
 class RatingForm(BootstrapForm):
     expected = forms.CharField(widget=forms.HiddenInput)
+    resolution = forms.ChoiceField(
+        label=gettext_lazy("Was your problem solved?"),
+        choices=Resolution.choices,
+        widget=forms.RadioSelect,
+    )
     rating = forms.ChoiceField(
         label=gettext_lazy("How satisfied are you with the outcome?"),
         choices=Rating.choices,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area, scope_prefixes
-from resigrid.cases.choices import PhotoStage, Rating, RequestKind, Source
+from resigrid.cases.choices import PhotoStage, Rating, RequestKind, Resolution, Source
 from resigrid.cases.workflow import OPEN_STATES, Action, Stage, State
 from resigrid.orgs.models import Unit
 from resigrid.registers.choices import Priority
@@ -115,6 +115,10 @@ class Case(models.Model):
     result = models.TextField(_("result"), blank=True)
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
+    # Empty when the follow-up did not ask (a client that sends only the rating).
+    resolution = models.CharField(
+        _("resolved?"), max_length=12, choices=Resolution.choices, blank=True
+    )
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -148,6 +152,9 @@ class Case(models.Model):
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     closed_on_time = models.BooleanField(_("closed on time"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Counted in the metrics rollup (CaseStat): set when the sweeper adds a settled case to it,
+    # cleared (and its counts taken out) when a service locks the case to change it.
+    in_rollup = models.BooleanField(_("counted in the metrics rollup"), default=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -164,6 +171,10 @@ class Case(models.Model):
             models.Index(fields=["state", "stage_due"], name="case_clock_idx"),
             models.Index(fields=["category", "state"], name="case_category_state_idx"),
             models.Index(fields=["grid", "state"], name="case_grid_state_idx"),
+            # The cases the metrics count live (not yet, or no longer, in the rollup).
+            models.Index(
+                fields=["reported_at"], condition=Q(in_rollup=False), name="case_live_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -349,6 +360,64 @@ class Whistle(models.Model):
         return f"{self.case_id} → {self.unit_id}"
 
 
+class CaseStat(models.Model):
+    """The metrics rollup: the counts (`metrics.rules.Counts`) of the settled cases marked
+    `in_rollup`, summed per report day (local time) and per one of three keys: the grid
+    (`dim="grid"`, serves the month, street, community and grid breakdowns), the community and
+    lead unit (`"unit"`) or the community and top-level category (`"category"`). Durations are
+    kept in microseconds so that sums are exact. Kept by `metrics.rollup`."""
+
+    dim = models.CharField(_("dimension"), max_length=8)
+    day = models.DateField(_("report day"))
+    area_code = models.CharField(_("grid or community code"), max_length=15)
+    grid_id = models.IntegerField(_("grid"), default=0)
+    unit_id = models.IntegerField(_("lead unit (0: none)"), default=0)
+    category = models.CharField(_("top-level category"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("case statistic")
+        verbose_name_plural = _("case statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dim", "day", "area_code", "grid_id", "unit_id", "category"],
+                name="uniq_case_stat_key",
+            )
+        ]
+        indexes = [models.Index(fields=["dim", "day"], name="case_stat_dim_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dim} {self.day} {self.area_code}"
+
+
+# One column per additive count of `metrics.rules.Counts` (kept in step by a test).
+STAT_COUNTS = (
+    "reported", "accepted", "rejected", "registered", "due", "closed", "suspended", "on_time",
+    "urgent_due", "urgent_suspended", "urgent_on_time", "handled", "reworked", "serious_rework",
+    "open", "overdue", "rated", "responded", "satisfied", "basically", "unsatisfied",
+    "resolved", "partly", "unresolved", "accept_n", "accept_s", "dispatch_n", "dispatch_s",
+    "handle_n", "handle_s", "close_n", "close_s", "total_n", "total_s",
+)  # fmt: skip
+for _name in STAT_COUNTS:
+    models.BigIntegerField(_name, default=0).contribute_to_class(CaseStat, _name)
+
+
+class CaseStatState(models.Model):
+    """One row: the settings the rollup was built with; when they change, the metrics count
+    everything live until `manage.py rebuild_case_stats` runs."""
+
+    response_minutes = models.PositiveIntegerField(_("response minutes"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    built_at = models.DateTimeField(_("built at"))
+    absorbed_at = models.DateTimeField(_("last absorbed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case statistics state")
+        verbose_name_plural = _("case statistics state")
+
+    def __str__(self) -> str:
+        return f"{self.response_minutes} min, {self.time_zone}"
+
+
 class IdempotentRequest(models.Model):
     """The first answer to a mobile submission carrying an `Idempotency-Key`: a retry gets it
     back; a different body under the same key is refused."""
@@ -371,4 +440,14 @@ class IdempotentRequest(models.Model):
         return f"{self.owner}:{self.key}"
 
 
-__all__ = ["Action", "Case", "CaseLog", "CasePhoto", "CaseRequest", "IdempotentRequest", "Whistle"]
+__all__ = [
+    "Action",
+    "Case",
+    "CaseLog",
+    "CasePhoto",
+    "CaseRequest",
+    "CaseStat",
+    "CaseStatState",
+    "IdempotentRequest",
+    "Whistle",
+]

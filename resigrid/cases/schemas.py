@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from resigrid.cases.choices import PhotoStage, Rating, RequestKind, Source
+from resigrid.cases.choices import PhotoStage, Rating, RequestKind, Resolution, Source
 from resigrid.cases.models import Case, CasePhoto, CaseRequest, Whistle
 from resigrid.cases.workflow import OPEN_STATES, State
 from resigrid.core import pii
@@ -104,6 +104,12 @@ class VerifyIn(ExpectIn):
 
 class RateIn(ExpectIn):
     rating: str = Field(..., json_schema_extra=_enum(list(Rating.values)))
+    resolution: str = Field(
+        "",
+        description="Was the problem solved (解决情况)? Counted by the resolution rate (解决率); "
+        "left out of it when empty",
+        json_schema_extra=_enum(["", *Resolution.values]),
+    )
     comment: str = Field("", description="Required when unsatisfied (opens a reopen request)")
     tracking_code: str | None = Field(None, description="Lets an anonymous reporter rate")
 
@@ -267,6 +273,7 @@ class _CaseCore(Schema):
     result: str
     rejection_reason: str
     rating: str
+    resolution: str = Field("", description="resolved, partly, unresolved or empty")
     merged_into: str | None = Field(None, description="Number of the case this one joined")
     photos: list[PhotoOut]
 
@@ -408,6 +415,7 @@ def _core(
         "result": case.result,
         "rejection_reason": case.rejection_reason,
         "rating": case.rating,
+        "resolution": case.resolution,
         "merged_into": f"AJ{case.merged_into_id:08d}" if case.merged_into_id else None,
         "photos": [
             photo_body(p)

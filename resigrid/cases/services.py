@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resigrid.cases import clocks, feedback, permissions
-from resigrid.cases.choices import PhotoStage, Rating, RequestKind
+from resigrid.cases.choices import PhotoStage, Rating, RequestKind, Resolution
+from resigrid.cases.metrics import rollup
 from resigrid.cases.models import Case, CaseLog, CasePhoto, CaseRequest
 from resigrid.cases.photos import CheckedPhoto
 from resigrid.cases.workflow import Action, IllegalTransition, Stage, State, next_state, stage_of
@@ -30,7 +31,9 @@ MAX_NOTE = 2000
 
 def lock(case_id: int) -> Case:
     """The case row, locked until the transaction ends (PostgreSQL FOR UPDATE; SQLite's
-    IMMEDIATE transactions already serialise writers)."""
+    IMMEDIATE transactions already serialise writers). Every move goes through here, so this
+    is also where a case leaves the metrics rollup before it changes (it is counted live until
+    the sweeper adds it again)."""
     case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("grid", "category", "lead_unit")
@@ -39,6 +42,7 @@ def lock(case_id: int) -> Case:
     )
     if case is None:
         raise NotFoundError(_("No such case."))
+    rollup.withdraw(case)
     return case
 
 
@@ -451,15 +455,21 @@ def rate(
     actor: Any,
     case_id: int,
     rating: str,
+    resolution: str = "",
     comment: str = "",
     tracking_code: str | None = None,
     expected: str | None = None,
 ) -> Case:
-    """回访. The reporter, logged in or through the tracking code. 不满意 opens a reopen
-    request the community decides on."""
+    """回访. The reporter, logged in or through the tracking code: how satisfied (满意度) and
+    whether the problem was solved (解决情况; empty when the client did not ask). 不满意
+    opens a reopen request the community decides on."""
     if rating not in Rating.values:
         raise ValidationFailed(
             _("Choose satisfied, basically satisfied or unsatisfied."), field="rating"
+        )
+    if resolution and resolution not in Resolution.values:
+        raise ValidationFailed(
+            _("Choose resolved, partly resolved or not resolved."), field="resolution"
         )
     with transaction.atomic():
         case = lock(case_id)
@@ -478,6 +488,7 @@ def rate(
             now=now,
         )
         case.rating = rating
+        case.resolution = resolution
         case.rating_comment = comment
         case.rated_at = now
         case.save()

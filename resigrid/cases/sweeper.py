@@ -1,6 +1,8 @@
 """The sweeper: run every minute (`manage.py sweep_cases`). Marks overdue stages, escalates
-(督办) one level up each time a further stage length passes, and reports whistles nobody
-answered. Everything is computed from database timestamps; running it twice changes nothing."""
+(督办) one level up each time a further stage length passes, reports whistles nobody
+answered, adds the cases settled since the last run to the metrics rollup, and forgets
+`Idempotency-Key` answers older than a day. Everything is computed from database timestamps;
+running it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from resigrid.cases import clocks, feedback, recipients
-from resigrid.cases.models import Case, CaseLog, Whistle
+from resigrid.cases.metrics import rollup
+from resigrid.cases.models import Case, CaseLog, IdempotentRequest, Whistle
 from resigrid.cases.services import log
 from resigrid.cases.workflow import Stage
 from resigrid.notify.services import enqueue_many
@@ -21,12 +24,17 @@ from resigrid.registers.models import Category
 from resigrid.registers.reads import StageMinutes, deadlines_for
 
 CHUNK = 200
+# How long a retry with the same Idempotency-Key gets the first answer back (a mobile client
+# retries within minutes; a day is what payment APIs keep).
+IDEMPOTENCY_KEEP = dt.timedelta(hours=24)
 
 
 @dataclass
 class SweepReport:
     escalated: int = 0
     late_whistles: int = 0
+    absorbed: int = 0
+    purged_keys: int = 0
 
 
 def _limits(
@@ -126,7 +134,19 @@ def sweep(*, now: dt.datetime | None = None) -> SweepReport:
     for i in range(0, len(due_ids), CHUNK):
         report.escalated += _escalate_chunk(due_ids[i : i + CHUNK], now, cache, targets)
     report.late_whistles = _late_whistles(now)
+    report.absorbed = rollup.absorb()
+    report.purged_keys = purge_idempotency_keys(now=now)
     return report
+
+
+def purge_idempotency_keys(*, now: dt.datetime | None = None) -> int:
+    """Delete the stored answers of `Idempotency-Key` requests older than
+    `IDEMPOTENCY_KEEP`; a retry after that is a new request. Returns how many were deleted."""
+    now = now or timezone.now()
+    deleted, _by_model = IdempotentRequest.objects.filter(
+        created_at__lt=now - IDEMPOTENCY_KEEP
+    ).delete()
+    return deleted
 
 
 def _late_whistles(now: dt.datetime) -> int:

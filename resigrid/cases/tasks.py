@@ -10,4 +10,9 @@ from resigrid.cases.sweeper import sweep
 @task()
 def sweep_cases() -> dict[str, int]:
     report = sweep()
-    return {"escalated": report.escalated, "late_whistles": report.late_whistles}
+    return {
+        "escalated": report.escalated,
+        "late_whistles": report.late_whistles,
+        "absorbed": report.absorbed,
+        "purged_keys": report.purged_keys,
+    }

@@ -245,6 +245,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user,
                 case_id=case.pk,
                 rating=data["rating"],
+                resolution=data["resolution"],
                 comment=data["comment"],
                 tracking_code=case.tracking_code,
                 expected=data["expected"],

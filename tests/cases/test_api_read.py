@@ -101,6 +101,7 @@ def test_the_reporter_sees_the_public_view_only(
         "result": "",
         "rejection_reason": "",
         "rating": "",
+        "resolution": "",
         "merged_into": None,
         "photos": [],
         "view": "public",

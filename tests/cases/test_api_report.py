@@ -55,6 +55,7 @@ def test_resident_reports_and_hears_number_code_route_and_duplicates(
         "result": "",
         "rejection_reason": "",
         "rating": "",
+        "resolution": "",
         "merged_into": None,
         "photos": [],
         "view": "public",

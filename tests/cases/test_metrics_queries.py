@@ -3,10 +3,10 @@
 March 2026 (Asia/Shanghai), seen on NOW = 15 April 2026:
 
 ===  =====  =========================================================================
-A    grid11 accepted in 10 min, handled in time, verified, closed, rated satisfied
+A    grid11 accepted in 10 min, handled in time, verified, closed, rated satisfied, resolved
 B    grid11 accepted after 3 h (no response in 2 h), handled late, failed verification once
-           (rework), closed late, rated basically satisfied
-C    grid12 suspended two days (缓办) then handled, closed, rated unsatisfied
+           (rework), closed late, rated basically satisfied, partly resolved
+C    grid12 suspended two days (缓办) then handled, closed, rated unsatisfied, not resolved
 D    grid21 rejected
 E    grid21 accepted and dispatched, left open: past its handling deadline (due, overdue)
 F    grid11 urgent, handled in time, closed, not rated
@@ -90,7 +90,7 @@ def build_month(casebook: Casebook, people: dict[str, Any]) -> Month:
         services.dispatch(actor=admin, case_id=a.pk)
     _closed(a, people, 3, 0, worker, admin)
     with at(hours(24)):
-        services.rate(actor=resident, case_id=a.pk, rating="satisfied")
+        services.rate(actor=resident, case_id=a.pk, rating="satisfied", resolution="resolved")
     out["a"] = a
 
     # B: day 1
@@ -106,7 +106,7 @@ def build_month(casebook: Casebook, people: dict[str, Any]) -> Month:
         services.verify(actor=worker, case_id=b.pk, passed=False, note="仍有残留")
     _closed_after_rework(b, people, day=1)
     with at(hours(48, 1)):
-        services.rate(actor=resident, case_id=b.pk, rating="basically")
+        services.rate(actor=resident, case_id=b.pk, rating="basically", resolution="partly")
     out["b"] = b
 
     # C: day 2, grid12, suspended for two days
@@ -126,7 +126,13 @@ def build_month(casebook: Casebook, people: dict[str, Any]) -> Month:
         coordination.resume(actor=admin, case_id=c.pk)
     _closed(c, people, 52, 2, staff, admin)
     with at(hours(72, 2)):
-        services.rate(actor=resident, case_id=c.pk, rating="unsatisfied", comment="没解决")
+        services.rate(
+            actor=resident,
+            case_id=c.pk,
+            rating="unsatisfied",
+            resolution="unresolved",
+            comment="没解决",
+        )
     out["c"] = c
 
     # D: day 3, grid21, rejected
@@ -233,15 +239,16 @@ def test_the_month_as_the_street_sees_it(month: Month, street_admin) -> None:
     assert (c.urgent_due, c.urgent_suspended, c.urgent_on_time) == (1, 0, 1)
     assert (c.handled, c.reworked, c.serious_rework, c.open, c.overdue) == (4, 1, 0, 2, 2)
     assert (c.rated, c.responded, c.satisfied, c.basically, c.unsatisfied) == (3, 2, 1, 1, 1)
+    assert (c.resolved, c.partly, c.unresolved) == (1, 1, 1)
     m = rules.compute(c, rules.Weights())
     assert m.close_rate == pytest.approx(4 / 6)
     assert m.on_time_rate == pytest.approx(2 / 5)  # 按期结案数 / (应结案数 − 缓办数)
     assert m.urgent_on_time_rate == 1.0
     assert m.rework_rate == pytest.approx(1 / 4)
     assert m.response_rate == pytest.approx(2 / 3)
-    assert m.resolution_rate == pytest.approx(2 / 3)
+    assert m.resolution_rate == pytest.approx((1 + 0.5) / 3)  # partly resolved counts 0.5
     assert m.satisfaction_rate == pytest.approx(1.9 / 3)
-    assert m.composite == pytest.approx(0.1 * 2 / 3 + 0.5 * 2 / 3 + 0.4 * 1.9 / 3)
+    assert m.composite == pytest.approx(0.1 * 2 / 3 + 0.5 * 1.5 / 3 + 0.4 * 1.9 / 3)
     # Report → closed: A 5 h, B 34 h, C 54 h, F 4 h.
     assert m.hours["total"] == pytest.approx((5 + 34 + 54 + 4) / 4)
     # Report → accepted: 10 min for all but B (3 h); D was rejected.

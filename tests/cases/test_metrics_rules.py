@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resigrid.cases.metrics import rules
@@ -33,6 +33,7 @@ def closed_case(**extra: object) -> Facts:
         "closed_at": h(12),
         "closed_on_time": True,
         "rating": "satisfied",
+        "resolution": "resolved",
         "handle_due": h(26),
     }
     data.update(extra)
@@ -51,15 +52,19 @@ def test_one_closed_case_counts_everywhere() -> None:
 def test_rates_of_a_hand_made_set() -> None:
     cases = [
         closed_case(),  # on time, satisfied, responded
-        closed_case(accepted_at=h(3), rating="basically"),  # accepted after 3 h: not responded
-        closed_case(closed_on_time=False, rating="unsatisfied", rework_count=1),
-        closed_case(was_suspended=True, rating=""),  # suspended: out of the on-time rate
+        # accepted after 3 h: not responded; partly resolved
+        closed_case(accepted_at=h(3), rating="basically", resolution="partly"),
+        closed_case(
+            closed_on_time=False, rating="unsatisfied", resolution="unresolved", rework_count=1
+        ),
+        closed_case(was_suspended=True, rating="", resolution=""),  # out of the on-time rate
         closed_case(  # open, past its handling deadline: due, not closed, overdue
             state="in_progress",
             handled_at=None,
             closed_at=None,
             closed_on_time=None,
             rating="",
+            resolution="",
             stage_due=h(26),
         ),
         closed_case(  # open, deadline after now: not due
@@ -68,6 +73,7 @@ def test_rates_of_a_hand_made_set() -> None:
             closed_at=None,
             closed_on_time=None,
             rating="",
+            resolution="",
             handle_due=NOW + dt.timedelta(days=1),
             stage_due=NOW + dt.timedelta(days=1),
         ),
@@ -79,14 +85,15 @@ def test_rates_of_a_hand_made_set() -> None:
     assert (counts.handled, counts.reworked, counts.open, counts.overdue) == (4, 1, 2, 1)
     assert (counts.rated, counts.responded) == (3, 2)
     assert (counts.satisfied, counts.basically, counts.unsatisfied, counts.rejected) == (1, 1, 1, 1)
+    assert (counts.resolved, counts.partly, counts.unresolved) == (1, 1, 1)
     m = compute(counts, Weights())
     assert m.close_rate == pytest.approx(4 / 5)
     assert m.on_time_rate == pytest.approx(2 / (5 - 1))
     assert m.rework_rate == pytest.approx(1 / 4)
     assert m.response_rate == pytest.approx(2 / 3)
-    assert m.resolution_rate == pytest.approx(2 / 3)
+    assert m.resolution_rate == pytest.approx((1 + 0.5) / 3)
     assert m.satisfaction_rate == pytest.approx((1 + 0.9) / 3)
-    assert m.composite == pytest.approx(0.1 * 2 / 3 + 0.5 * 2 / 3 + 0.4 * 1.9 / 3)
+    assert m.composite == pytest.approx(0.1 * 2 / 3 + 0.5 * 1.5 / 3 + 0.4 * 1.9 / 3)
     assert m.urgent_on_time_rate is None  # no urgent case: nothing to divide by
     assert m.hours["accept"] == pytest.approx((1 + 3 + 1 + 1 + 1 + 1) / 6)
     assert m.hours["total"] == pytest.approx(12.0)
@@ -105,13 +112,18 @@ def test_weights_are_configurable_and_checked(settings) -> None:
     counts = Counts(rated=10, satisfied=5, basically=5, responded=10)
     assert compute(counts, Weights(basically=0.5)).satisfaction_rate == pytest.approx(0.75)
     settings.CASE_BASICALLY_SATISFIED_WEIGHT = 0.8
+    settings.CASE_PARTLY_RESOLVED_WEIGHT = 0.25
     settings.CASE_THREE_RATES_WEIGHTS = (1, 1, 2)
     w = rules.configured_weights()
-    assert (w.basically, w.response, w.resolution, w.satisfaction) == (0.8, 1, 1, 2)
-    # composite = (1 × 1 + 1 × 1 + 2 × 0.9) / 4
-    assert compute(counts, w).composite == pytest.approx(0.95)
+    assert (w.basically, w.partly, w.response, w.resolution, w.satisfaction) == (0.8, 0.25, 1, 1, 2)
+    counts = Counts(rated=10, satisfied=5, basically=5, responded=10, resolved=6, partly=4)
+    assert compute(counts, w).resolution_rate == pytest.approx((6 + 0.25 * 4) / 10)
+    # composite = (1 × 1 + 1 × 0.7 + 2 × 0.9) / 4
+    assert compute(counts, w).composite == pytest.approx(0.875)
     with pytest.raises(ValueError):
         Weights(basically=1.2)
+    with pytest.raises(ValueError):
+        Weights(partly=-0.1)
     with pytest.raises(ValueError):
         Weights(response=0, resolution=0, satisfaction=0)
 
@@ -153,19 +165,21 @@ facts = st.builds(
     suspended_at=moments,
     rework_count=st.integers(min_value=0, max_value=5),
     rating=st.sampled_from(["", "satisfied", "basically", "unsatisfied"]),
+    resolution=st.sampled_from(["", "resolved", "partly", "unresolved"]),
     handle_due=moments,
     stage_due=moments,
 )
 weights = st.builds(
     Weights,
     basically=st.floats(min_value=0, max_value=1),
+    partly=st.floats(min_value=0, max_value=1),
     response=st.floats(min_value=0, max_value=1),
     resolution=st.floats(min_value=0.01, max_value=1),
     satisfaction=st.floats(min_value=0, max_value=1),
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(facts, max_size=30), weights)
 def test_every_rate_lies_in_0_1(cases: list[Facts], w: Weights) -> None:
     counts = total(tally(c, now=NOW, response_after=TWO_HOURS) for c in cases)
@@ -177,10 +191,9 @@ def test_every_rate_lies_in_0_1(cases: list[Facts], w: Weights) -> None:
     assert counts.on_time <= counts.due - counts.suspended
     assert counts.reworked <= counts.handled
     assert counts.satisfied + counts.basically + counts.unsatisfied == counts.rated
+    assert counts.resolved + counts.partly + counts.unresolved <= counts.rated
     assert counts.responded <= counts.rated
     assert counts.overdue <= counts.open
-    if m.satisfaction_rate is not None and m.resolution_rate is not None:
-        assert m.satisfaction_rate <= m.resolution_rate + 1e-12
 
 
 @given(st.lists(facts, max_size=10))
@@ -191,7 +204,9 @@ def test_a_rate_is_none_exactly_when_its_denominator_is_zero(cases: list[Facts])
     assert (m.on_time_rate is None) == (counts.due - counts.suspended == 0)
     assert (m.rework_rate is None) == (counts.handled == 0)
     assert (m.satisfaction_rate is None) == (counts.rated == 0)
-    assert (m.composite is None) == (counts.rated == 0)
+    answered = counts.resolved + counts.partly + counts.unresolved
+    assert (m.resolution_rate is None) == (answered == 0)
+    assert (m.composite is None) == (answered == 0)
 
 
 @given(st.lists(facts, max_size=10), st.lists(facts, max_size=10))

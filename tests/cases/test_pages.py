@@ -371,23 +371,42 @@ def test_rating_with_the_code(casebook: Casebook, client: Client, resident, peop
     url = f"/cases/track/{case.tracking_code}/"
     html = html_of(client.get(url))
     assert 'id="rating-form"' in html
-    r = client.post(url + "rate/", {"expected": "closed", "rating": "unsatisfied", "comment": " "})
+    assert 'name="resolution" value="partly"' in html
+    r = client.post(
+        url + "rate/",
+        {"expected": "closed", "rating": "unsatisfied", "resolution": "unresolved", "comment": " "},
+    )
     assert r.status_code == 422
     assert errors(html_of(r)) == {"comment": ["Tell us what is still wrong."]}
     case.refresh_from_db()
-    assert (case.state, case.rating) == ("closed", "")
+    assert (case.state, case.rating, case.resolution) == ("closed", "", "")
     r = client.post(url + "rate/", {"expected": "closed"})
     assert r.status_code == 422
-    assert errors(html_of(r)) == {"rating": ["This field is required."]}
-    r = client.post(url + "rate/", {"expected": "closed", "rating": "basically"})
+    assert errors(html_of(r)) == {
+        "rating": ["This field is required."],
+        "resolution": ["This field is required."],
+    }
+    r = client.post(url + "rate/", {"expected": "closed", "rating": "basically", "resolution": "x"})
+    assert r.status_code == 422
+    assert errors(html_of(r)) == {
+        "resolution": ["Select a valid choice. x is not one of the available choices."]
+    }
+    r = client.post(
+        url + "rate/", {"expected": "closed", "rating": "basically", "resolution": "partly"}
+    )
     assert (r.status_code, r["Location"]) == (302, url)
     case.refresh_from_db()
-    assert (case.state, case.rating) == ("rated", "basically")
+    assert (case.state, case.rating, case.resolution) == ("rated", "basically", "partly")
     html = html_of(client.get(url))
     assert 'id="my-rating"' in html and "Basically satisfied" in html
+    assert 'id="my-resolution">Partly resolved<' in html
     assert 'id="rating-form"' not in html
     # A second rating (a stale page) is a conflict: reloaded with a message, nothing changes.
-    r = client.post(url + "rate/", {"expected": "closed", "rating": "satisfied"}, follow=True)
+    r = client.post(
+        url + "rate/",
+        {"expected": "closed", "rating": "satisfied", "resolution": "resolved"},
+        follow=True,
+    )
     assert r.status_code == 200
     assert messages_of(r) == [
         "The case moved on while you were looking at it, so the page was reloaded: "
@@ -405,7 +424,13 @@ def test_unsatisfied_rating_opens_a_reopen_request(
     client = client_for(resident)
     url = f"/cases/track/{case.tracking_code}/"
     r = client.post(
-        url + "rate/", {"expected": "closed", "rating": "unsatisfied", "comment": "根本没清"}
+        url + "rate/",
+        {
+            "expected": "closed",
+            "rating": "unsatisfied",
+            "resolution": "unresolved",
+            "comment": "根本没清",
+        },
     )
     assert r.status_code == 302
     assert CaseRequest.objects.get(case=case).kind == "reopen"

@@ -146,4 +146,9 @@ def test_sweeper_runs_as_a_task(casebook: Casebook, resident) -> None:
         report(resident)
     with time_machine.travel(_at(61), tick=False):
         result = sweep_cases.enqueue()
-    assert result.return_value == {"escalated": 1, "late_whistles": 0}
+    assert result.return_value == {
+        "escalated": 1,
+        "late_whistles": 0,
+        "absorbed": 0,
+        "purged_keys": 0,
+    }

@@ -78,7 +78,8 @@ COLUMNS: tuple[MetricColumn, ...] = (
                  gettext_lazy("Rated cases accepted within the response time ÷ rated cases "
                               "(响应率).")),
     MetricColumn("resolution_rate", gettext_lazy("Resolution rate"), RATE,
-                 gettext_lazy("Rated satisfied or basically satisfied ÷ rated cases (解决率).")),
+                 gettext_lazy("(Resolved + weight × partly resolved) ÷ follow-ups that asked "
+                              "whether the problem was solved (解决率).")),
     MetricColumn("satisfaction_rate", gettext_lazy("Satisfaction rate"), RATE,
                  gettext_lazy("(Satisfied + weight × basically satisfied) ÷ rated cases "
                               "(满意率).")),

@@ -29,6 +29,8 @@ rated 有效回访      ``rating`` is one of satisfied / basically / unsatisfied
 responded 已响应    rated and accepted within the response time (``accepted_at −
                    reported_at ≤ CASE_RESPONSE_MINUTES``, default 120: the 2-hour rule)
 satisfied 满意, basically 基本满意, unsatisfied 不满意: rated with that rating
+resolved 解决, partly 部分解决, unresolved 未解决: rated, and the reporter answered "was it
+                   solved?" with that (``resolution``; empty when the client did not ask)
 =================  ======================================================================
 
 Rates (``None``, shown as "—", when the denominator is zero):
@@ -38,8 +40,9 @@ Rates (``None``, shown as "—", when the denominator is zero):
 * 紧急问题按期结案率 = urgent_on_time / (urgent_due − urgent_suspended)
 * 返工率 rework rate = reworked / handled
 * 响应率 response rate = responded / rated
-* 解决率 resolution rate = (satisfied + basically) / rated — the follow-up asks only for
-  satisfaction, so a case the reporter did not call unsatisfied counts as resolved
+* 解决率 resolution rate = (resolved + p × partly) / (resolved + partly + unresolved), p =
+  ``CASE_PARTLY_RESOLVED_WEIGHT`` (0.5): over the follow-ups that asked whether the problem
+  was solved (a rating without that answer is left out of this rate only)
 * 满意率 satisfaction rate = (satisfied + w × basically) / rated, w =
   ``CASE_BASICALLY_SATISFIED_WEIGHT`` (0.9)
 * 三率综合 composite = a × 响应率 + b × 解决率 + c × 满意率, (a, b, c) =
@@ -63,7 +66,7 @@ from dataclasses import dataclass, field, fields
 
 from django.conf import settings
 
-from resigrid.cases.choices import Rating
+from resigrid.cases.choices import Rating, Resolution
 from resigrid.cases.workflow import OPEN_STATES, State
 from resigrid.registers.choices import Priority
 
@@ -83,10 +86,11 @@ _OPEN = frozenset(str(s) for s in OPEN_STATES)
 
 @dataclass(frozen=True)
 class Weights:
-    """满意率's weight of 基本满意 and the 三率 composite's weights (response, resolution,
-    satisfaction)."""
+    """满意率's weight of 基本满意, 解决率's weight of 部分解决 and the 三率 composite's
+    weights (response, resolution, satisfaction)."""
 
     basically: float = 0.9
+    partly: float = 0.5
     response: float = 0.1
     resolution: float = 0.5
     satisfaction: float = 0.4
@@ -94,6 +98,8 @@ class Weights:
     def __post_init__(self) -> None:
         if not 0 <= self.basically <= 1:
             raise ValueError("the weight of 基本满意 must lie in [0, 1]")
+        if not 0 <= self.partly <= 1:
+            raise ValueError("the weight of 部分解决 must lie in [0, 1]")
         if min(self.response, self.resolution, self.satisfaction) < 0:
             raise ValueError("the composite weights must not be negative")
         if self.response + self.resolution + self.satisfaction <= 0:
@@ -101,12 +107,14 @@ class Weights:
 
 
 def configured_weights() -> Weights:
-    """The weights from settings (CASE_BASICALLY_SATISFIED_WEIGHT, CASE_THREE_RATES_WEIGHTS)."""
+    """The weights from settings (CASE_BASICALLY_SATISFIED_WEIGHT, CASE_PARTLY_RESOLVED_WEIGHT,
+    CASE_THREE_RATES_WEIGHTS)."""
     response, resolution, satisfaction = getattr(
         settings, "CASE_THREE_RATES_WEIGHTS", DEFAULT_THREE_RATES_WEIGHTS
     )
     return Weights(
         basically=float(settings.CASE_BASICALLY_SATISFIED_WEIGHT),
+        partly=float(getattr(settings, "CASE_PARTLY_RESOLVED_WEIGHT", 0.5)),
         response=float(response),
         resolution=float(resolution),
         satisfaction=float(satisfaction),
@@ -142,6 +150,9 @@ class Counts:
     satisfied: int = 0
     basically: int = 0
     unsatisfied: int = 0
+    resolved: int = 0
+    partly: int = 0
+    unresolved: int = 0
     accept_n: int = 0
     accept_s: float = 0.0
     dispatch_n: int = 0
@@ -186,6 +197,7 @@ class Facts:
     suspended_at: dt.datetime | None = None
     rework_count: int = 0
     rating: str = ""
+    resolution: str = ""
     handle_due: dt.datetime | None = None
     stage_due: dt.datetime | None = None
 
@@ -248,6 +260,9 @@ def tally(case: Facts, *, now: dt.datetime, response_after: dt.timedelta) -> Cou
         satisfied=int(case.rating == Rating.SATISFIED),
         basically=int(case.rating == Rating.BASICALLY),
         unsatisfied=int(case.rating == Rating.UNSATISFIED),
+        resolved=int(rated and case.resolution == Resolution.RESOLVED),
+        partly=int(rated and case.resolution == Resolution.PARTLY),
+        unresolved=int(rated and case.resolution == Resolution.UNRESOLVED),
         accept_n=accept[0],
         accept_s=accept[1],
         dispatch_n=dispatch[0],
@@ -286,7 +301,10 @@ def compute(counts: Counts, weights: Weights | None = None) -> Metrics:
     """The rates and average hours of a group from its counts."""
     w = weights or Weights()
     response = ratio(counts.responded, counts.rated)
-    resolution = ratio(counts.satisfied + counts.basically, counts.rated)
+    resolution = ratio(
+        counts.resolved + w.partly * counts.partly,
+        counts.resolved + counts.partly + counts.unresolved,
+    )
     satisfaction = ratio(counts.satisfied + w.basically * counts.basically, counts.rated)
     composite = None
     if response is not None and resolution is not None and satisfaction is not None:

@@ -74,9 +74,13 @@ def export(request: HttpRequest) -> HttpResponse:
         (_("Outcomes as of"), f"{timezone.localtime(now):%Y-%m-%d %H:%M}"),
         (
             _("Weights"),
-            _("basically satisfied %(b)s; response %(r)s, resolution %(s)s, satisfaction %(m)s")
+            _(
+                "basically satisfied %(b)s; partly resolved %(p)s; response %(r)s, "
+                "resolution %(s)s, satisfaction %(m)s"
+            )
             % {
                 "b": weights.basically,
+                "p": weights.partly,
                 "r": weights.response,
                 "s": weights.resolution,
                 "m": weights.satisfaction,
