@@ -354,10 +354,7 @@ class _Run:
             self._transitions(day)
             self._interventions(day)
             self._transmit(day)
-            self._record(day)
-            if not self.counts[[E, I, H, HD]].any():
-                self._fill_from(day + 1)
-                break
+            self._record(day)  # a day with no case left costs O(grids): no early exit needed
         return self._result()
 
     def _transitions(self, day: int) -> None:
@@ -496,9 +493,8 @@ class _Run:
             daily = float(per_building[0]) if uniform else per_building[lay.hh_bld]
         self.hh_hazard += daily
         if w_hh > 0 and home.any():
-            # Dense over households: cheaper than finding the few non-zero ones.
-            pressure = np.bincount(lay.hh[infectious], home, minlength=lay.hh_size.size)
-            self.hh_hazard += pressure * lay.hh_rate * (beta * w_hh)
+            households = lay.hh[infectious]
+            np.add.at(self.hh_hazard, households, home * lay.hh_rate[households] * (beta * w_hh))
         hit = np.flatnonzero(self.hh_hazard >= self.hh_min)
         if not hit.size:
             return
@@ -522,22 +518,6 @@ class _Run:
         self.locked_people[day] = int(self.m.layout.grid_size[self.locked].sum())
         if self.grid_series is not None:
             self.grid_series[day] = by_grid
-
-    def _fill_from(self, day: int) -> None:
-        """Nothing left to happen: the remaining days repeat the last one (no lockdown left
-        matters either: with no cases no grid is locked again, running locks still count)."""
-        if day > self.days:
-            return
-        self.totals[day:] = self.totals[day - 1]
-        self.detected_total[day:] = self.detected_total[day - 1]
-        if self.grid_series is not None:
-            self.grid_series[day:] = self.grid_series[day - 1]
-        # Locks already decided run to their end.
-        remaining = np.clip(self.lock_until - day, 0, self.days + 1 - day)
-        self.locked_days += remaining
-        sizes = self.m.layout.grid_size
-        for offset in range(self.days + 1 - day):
-            self.locked_people[day + offset] = int(sizes[remaining > offset].sum())
 
     def _result(self) -> EpidemicResult:
         lay = self.m.layout

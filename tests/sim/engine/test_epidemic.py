@@ -304,3 +304,21 @@ def test_durations_are_whole_days_with_the_published_means() -> None:
     # R0 = β × mean infectious days, on the discretised distribution.
     params = EpidemicParams(r0=2.0, infectious=Duration(4.0, 0.0))
     assert params.beta() == pytest.approx(0.5)
+
+
+def test_doses_are_given_every_day_from_the_start_day(town: Population) -> None:
+    result = run_epidemic(town, EpidemicParams(days=30), (Vaccination(10, start_day=5),), seed=1)
+    assert result.doses == 10 * 26  # days 5..30, long after the last case as well
+
+
+def test_no_free_bed_makes_death_more_likely(town: Population) -> None:
+    beds = EpidemicModel(town, EpidemicParams(days=150, hospital_capacity=10**6))
+    none = EpidemicModel(
+        town, EpidemicParams(days=150, hospital_capacity=0, no_bed_death_factor=3.0)
+    )
+    with_beds = [beds.run(seed=s).outcomes()["deaths"] for s in range(3)]
+    without = [none.run(seed=s).outcomes()["deaths"] for s in range(3)]
+    assert np.mean(without) > 1.5 * np.mean(with_beds)
+    overflow = none.run(seed=0).outcomes()
+    assert overflow["hospital_overflow_days"] > 0
+    assert beds.run(seed=0).outcomes()["hospital_overflow_bed_days"] == 0
