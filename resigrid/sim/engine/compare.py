@@ -133,6 +133,10 @@ class Comparison:
     scores: Mapping[str, float]  # weighted sum (weighted) or rank position (lexicographic)
     best: str
     explanation: str
+    # weighted objective, every strategy with the same number of replicates (replicate r of each
+    # run with the same seed): the share of replicates in which each strategy scores lowest
+    # (ties split); None otherwise
+    win_share: Mapping[str, float] | None = None
 
 
 def summarise(values: npt.ArrayLike, confidence: float = 0.95) -> Band:
@@ -249,6 +253,26 @@ def _rank(
     return ranking, {s: float(i + 1) for i, s in enumerate(ranking)}
 
 
+def _win_share(
+    outcomes: Outcomes, strategies: list[str], objective: Objective
+) -> dict[str, float] | None:
+    if objective.kind != "weighted":
+        return None
+    rows = [
+        sum(
+            w * np.asarray(outcomes[s][name], dtype=np.float64).ravel()
+            for name, w in objective.weights.items()
+        )
+        for s in strategies
+    ]
+    if len({np.shape(r) for r in rows}) != 1:
+        return None
+    score = np.vstack([np.atleast_1d(r) for r in rows])  # strategies × replicates
+    lowest = score == score.min(axis=0)
+    share = (lowest / lowest.sum(axis=0)).mean(axis=1)
+    return {s: float(v) for s, v in zip(strategies, share, strict=True)}
+
+
 def compare(
     outcomes: Outcomes,
     objective: Objective,
@@ -291,6 +315,7 @@ def compare(
     front = tuple(s for s, on in zip(strategies, mask, strict=True) if on)
     ranking, scores = _rank(strategies, summaries, objective)
     best = ranking[0]
+    wins = _win_share(outcomes, strategies, objective)
     detail = ", ".join(
         f"{n} {_stat(summaries[best].outcomes[n], objective.statistic):.4g}" for n in names
     )
@@ -298,6 +323,8 @@ def compare(
         f"Best strategy: {best} ({detail}), chosen as the {objective.describe()}. "
         f"Pareto front over {', '.join(front_names)}: {', '.join(front)}."
     )
+    if wins is not None:
+        explanation += f" It scores lowest in {wins[best]:.0%} of the paired replicates."
     return Comparison(
         summaries=summaries,
         pareto_objectives=front_names,
@@ -307,4 +334,5 @@ def compare(
         scores=scores,
         best=best,
         explanation=explanation,
+        win_share=wins,
     )

@@ -139,3 +139,24 @@ def test_risk_points_sort_worst_first():
     ]
     assert [p.id for p in sort_risk_points(points)] == ["a", "a", "b"]
     assert [p.kind for p in sort_risk_points(points)] == ["shelter", "grid", "grid"]
+
+
+def test_win_share_over_paired_replicates():
+    result = compare(
+        OUTCOMES, Objective("weighted", weights={"deaths": 1000.0, "lockdown_days": 1.0})
+    )
+    # per replicate: isolate 15000/16100/13900, lockdown 19000/21100/19900, nothing ≥ 30000
+    assert result.win_share == {"nothing": 0.0, "lockdown": 0.0, "isolate": 1.0, "both_bad": 0.0}
+    assert "lowest in 100% of the paired replicates" in result.explanation
+    tied = compare(
+        {"a": {"x": np.array([1.0, 2.0])}, "b": {"x": np.array([1.0, 3.0])}},
+        Objective("weighted", weights={"x": 1.0}),
+    )
+    assert tied.win_share == {"a": 0.75, "b": 0.25}
+    uneven = compare(
+        {"a": {"x": np.array([1.0, 2.0])}, "b": {"x": np.array([1.0])}},
+        Objective("weighted", weights={"x": 1.0}),
+    )
+    assert uneven.win_share is None
+    lex = compare(OUTCOMES, Objective("lexicographic", order=("deaths",)))
+    assert lex.win_share is None
