@@ -378,6 +378,7 @@ def plan_evacuation(
     except transport.TransportInfeasible:  # pragma: no cover - the component check comes first
         _infeasible_components(network, s_node, plan_supply, capacity, bids, sids)
         raise
+    # siting builds on this module's types, so it is imported here, not at the top
     from resigrid.sim.engine.siting import outcomes, suggest_shelter
 
     result = outcomes(
