@@ -115,9 +115,15 @@ class Case(models.Model):
     result = models.TextField(_("result"), blank=True)
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
-    # Empty when the follow-up did not ask (a client that sends only the rating).
+    # Empty when the follow-up did not ask (a client that sends only the rating). The new
+    # columns have database defaults, so raw INSERTs written before them keep working.
     resolution = models.CharField(
-        _("resolved?"), max_length=12, choices=Resolution.choices, blank=True
+        _("resolved?"),
+        max_length=12,
+        choices=Resolution.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     merged_into = models.ForeignKey(
         "self",
@@ -154,7 +160,9 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Counted in the metrics rollup (CaseStat): set when the sweeper adds a settled case to it,
     # cleared (and its counts taken out) when a service locks the case to change it.
-    in_rollup = models.BooleanField(_("counted in the metrics rollup"), default=False)
+    in_rollup = models.BooleanField(
+        _("counted in the metrics rollup"), default=False, db_default=False
+    )
 
     objects = CaseQuerySet.as_manager()
 

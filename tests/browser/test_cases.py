@@ -172,14 +172,21 @@ def test_resident_to_rating_through_every_role(
     # 6. The resident sees the closing step and rates the outcome.
     phone.goto(track)
     assert steps(phone) == ["report", "accept", "dispatch", "handle", "close"]
+    phone.check('#rating-form input[name="resolution"][value="partly"]')
     phone.check('#rating-form input[name="rating"][value="basically"]')
     phone.fill("#id_comment", "处理及时")
     phone.click("#rating-form button[type=submit]")
     expect(phone.locator("#my-rating")).to_contain_text("处理及时")
+    expect(phone.locator("#my-resolution")).to_be_visible()
     assert steps(phone) == ["report", "accept", "dispatch", "handle", "close", "rate"]
     phone.screenshot(path=str(SHOTS / "resigrid-case-track.png"), full_page=True)
     case.refresh_from_db()
-    assert (case.state, case.rating, case.rating_comment) == ("rated", "basically", "处理及时")
+    assert (case.state, case.rating, case.resolution, case.rating_comment) == (
+        "rated",
+        "basically",
+        "partly",
+        "处理及时",
+    )
     assert list(case.log.values_list("action", "actor")) == [
         ("report", resident.pk),
         ("accept", community_admin.pk),

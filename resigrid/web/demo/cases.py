@@ -33,7 +33,7 @@ from resigrid.accounts.models import User
 from resigrid.accounts.roles import Role
 from resigrid.areas.codes import Level
 from resigrid.areas.models import Area, Building
-from resigrid.cases.choices import Rating, RequestKind, Source
+from resigrid.cases.choices import Rating, RequestKind, Resolution, Source
 from resigrid.cases.intake import new_tracking_code
 from resigrid.cases.models import Case, CaseLog, CaseRequest, Whistle
 from resigrid.cases.workflow import OPEN_STATES, Action, Stage, State
@@ -85,11 +85,23 @@ def case_count(residents: int) -> int:
     return min(MAX_CASES, round(residents * CASES_PER_100_RESIDENTS / 100))
 
 
+# The reporter's "was it solved?" answer, by rating (resolved, partly, not resolved).
+RESOLUTIONS = [Resolution.RESOLVED, Resolution.PARTLY, Resolution.UNRESOLVED]
+RESOLUTION_WEIGHTS = {
+    Rating.SATISFIED: [95, 5, 0],
+    Rating.BASICALLY: [60, 35, 5],
+    Rating.UNSATISFIED: [0, 30, 70],
+}
+
+
 class _Writer:
     """Plays and collects the stories of one demo."""
 
     def __init__(self, rng: random.Random, now: dt.datetime, grids: list[Area]) -> None:
         self.rng, self.now = rng, now
+        # The resolution answers draw from their own stream, so that adding them left every
+        # other draw of the demo (and so its cases) as it was.
+        self.answers = random.Random(f"resolution {now.isoformat()}")  # noqa: S311 - demo data
         self.staff = staff_for(grids)
         self.router = Router(grids)
         self.limits: dict[tuple[int, str], StageMinutes] = {}
@@ -343,6 +355,7 @@ class _Writer:
         comment = "问题没有真正解决。" if rating == Rating.UNSATISFIED else ""
         s.move(Action.RATE, case.reporter, comment, public=True)
         case.rating, case.rating_comment, case.rated_at = rating, comment, s.t
+        case.resolution = self.answers.choices(RESOLUTIONS, RESOLUTION_WEIGHTS[rating])[0]
         if rating != Rating.UNSATISFIED:
             return
         row = CaseRequest(case=case, kind=RequestKind.REOPEN, reason=comment,
@@ -359,7 +372,7 @@ class _Writer:
         row.approved = True
         s.move(Action.REOPEN, manager, public=True)
         case.reopen_count += 1
-        case.rating, case.closed_at, case.closed_on_time = "", None, None
+        case.rating, case.resolution, case.closed_at, case.closed_on_time = "", "", None, None
         s.log("approve_reopen", manager, public=True)
 
     def duplicate(self, target: Story) -> Story | None:
