@@ -1,1 +1,4 @@
-"""The pure simulation engine: NumPy/SciPy only, no Django (an import contract enforces it)."""
+"""The pure simulation engine: NumPy/SciPy only, no Django (an import contract enforces it).
+
+Epidemic: `population` (input arrays, synthetic generator), `params`, `interventions`, `epidemic` (one run), `ensemble` (replicates of strategies in processes).
+"""
