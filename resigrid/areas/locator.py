@@ -276,6 +276,10 @@ def _build_from_db() -> GridIndex:
     return GridIndex(codes, polygons, ids)
 
 
+def _now() -> float:
+    return time.monotonic()
+
+
 def _check_seconds() -> float:
     from django.conf import settings
 
@@ -287,7 +291,7 @@ def grid_index() -> GridIndex:
     is checked at most every CACHE_CHECK_SECONDS (1 s; 0 in the tests), so a grid changed by
     any process is seen by every process within about that time."""
     global _cache, _checked_at
-    cached, now = _cache, time.monotonic()
+    cached, now = _cache, _now()
     if cached is not None and now - _checked_at < _check_seconds():
         return cached[1]
     key = _grid_key()

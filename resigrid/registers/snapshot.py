@@ -34,6 +34,10 @@ from resigrid.registers.reads import Route, StageMinutes, default_minutes
 MAX_DEPTH = 10  # as reads.category_chain / reads.area_chain
 
 
+def _now() -> float:
+    return time.monotonic()
+
+
 def check_seconds() -> float:
     return float(getattr(settings, "CACHE_CHECK_SECONDS", 1.0))
 
@@ -154,7 +158,7 @@ _state: dict[str, Any] = {"key": None, "snapshot": None, "checked": 0.0}
 def current(*, force_check: bool = False) -> Snapshot:
     """The snapshot, re-checked against the database at most every CACHE_CHECK_SECONDS."""
     with _lock:
-        now = time.monotonic()
+        now = _now()
         snapshot: Snapshot | None = _state["snapshot"]
         if snapshot is not None and not force_check and now - _state["checked"] < check_seconds():
             return snapshot

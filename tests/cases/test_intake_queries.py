@@ -48,8 +48,8 @@ def clock(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     """Production-like caches: checked at most once a second, on a clock the test moves."""
     settings.CACHE_CHECK_SECONDS = 1.0
     fake = Clock()
-    monkeypatch.setattr(snapshot.time, "monotonic", fake)
-    monkeypatch.setattr(locator.time, "monotonic", fake)
+    monkeypatch.setattr(snapshot, "_now", fake)
+    monkeypatch.setattr(locator, "_now", fake)
     snapshot.invalidate()
     locator.invalidate_grid_index()
     yield fake
