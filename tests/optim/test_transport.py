@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
+from scipy.optimize import linprog  # type: ignore[import-untyped]  # no scipy-stubs in the lock
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 
 from resigrid.optim.errors import OptimInputError
 from resigrid.optim.transport import (
