@@ -20,12 +20,14 @@ import numpy.typing as npt
 import scipy.sparse as sp  # type: ignore[import-untyped]  # no scipy-stubs in the lock
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
+from scipy.sparse import csgraph
 from scipy.spatial import Delaunay, QhullError, cKDTree  # type: ignore[import-untyped]
 
 from resigrid.sim.engine.errors import EngineInputError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 EARTH_RADIUS_M = 6_371_008.8
 #: OSM highway values that are not (yet, or any more) a way anyone can walk on
@@ -33,6 +35,7 @@ NOT_ROADS = frozenset(
     {"proposed", "construction", "abandoned", "razed", "disused", "platform", "bus_stop"}
 )
 _COORD_DIGITS = 7  # GeoJSON vertices equal to 1e-7 degrees (~1 cm) are one node
+LONG_EDGE = 4.0  # synthetic streets longer than this × the median are dropped when not needed
 
 
 class RoadFormatError(EngineInputError):
@@ -263,12 +266,30 @@ def parse_osm_xml(
     return from_lines(lines)
 
 
+def _prune_long(edges: IntArray, xy: FloatArray) -> IntArray:
+    length = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T)
+    n = xy.shape[0]
+    # a zero-length edge would vanish from the sparse matrix: lengths are > 0 after dedup
+    tree = csgraph.minimum_spanning_tree(
+        sp.csr_matrix((length, (edges[:, 0], edges[:, 1])), shape=(n, n))
+    ).tocoo()
+    in_tree = np.zeros(edges.shape[0], dtype=np.bool_)
+    key = edges[:, 0] * n + edges[:, 1]
+    tree_key = np.minimum(tree.row, tree.col).astype(np.int64) * n + np.maximum(tree.row, tree.col)
+    in_tree[np.isin(key, tree_key)] = True
+    keep: BoolArray = in_tree | (length <= LONG_EDGE * float(np.median(length)))
+    return edges[keep]
+
+
 def synthetic(lon: npt.ArrayLike, lat: npt.ArrayLike) -> RoadGraph:
     """A street graph over the given points when no road file is given: their Delaunay edges.
 
     The triangulation is connected and planar (about 3 edges per point), and its shortest
-    paths stay within a small factor of straight-line distance, like a street grid's. Fewer than
-    three points, or points on one line, are joined in order along the line instead.
+    paths stay within a small factor of straight-line distance, like a street grid's. Edges
+    longer than `LONG_EDGE` × the median (the long thin triangles along the hull, across a
+    park or a lake) are dropped unless the graph needs them to stay connected (they are in its
+    minimum spanning tree). Fewer than three points, or points on one line, are joined in order
+    along the line instead.
     """
     x = np.asarray(lon, dtype=np.float64)
     y = np.asarray(lat, dtype=np.float64)
@@ -295,7 +316,7 @@ def synthetic(lon: npt.ArrayLike, lat: npt.ArrayLike) -> RoadGraph:
         simplices = np.asarray(tri.simplices, dtype=np.int64)
         pairs = np.concatenate((simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [2, 0]]))
         pairs.sort(axis=1)
-        edges = np.unique(pairs, axis=0)
+        edges = _prune_long(np.unique(pairs, axis=0), uniq)
     except (QhullError, ValueError):  # Qhull refuses collinear points: chain them along the line
         axis = int(np.argmax(np.ptp(uniq, axis=0)))
         order = np.argsort(uniq[:, axis], kind="stable")

@@ -137,3 +137,19 @@ def test_plan_over_an_osm_file():
     assert by_id["west"].max_distance_m == pytest.approx(east + north, rel=1e-3)
     assert plan.total_person_m == pytest.approx(6 * (east + north) + 4 * (east + north), rel=1e-3)
     assert not plan.synthetic_roads
+
+
+def test_synthetic_graph_drops_long_edges_unless_needed():
+    rng = np.random.default_rng(5)
+    ix, iy = np.meshgrid(np.arange(6), np.arange(6))
+    lon = np.r_[(ix.ravel() + rng.uniform(-0.1, 0.1, 36)) * STEP_SMALL, 30 * STEP_SMALL]
+    lat = np.r_[(iy.ravel() + rng.uniform(-0.1, 0.1, 36)) * STEP_SMALL, 2.5 * STEP_SMALL]
+    graph = synthetic(lon, lat)
+    n, _ = csgraph.connected_components(graph.matrix(), directed=False)
+    assert n == 1
+    far = graph.n_nodes - 1  # nodes are ordered by position: the far east place is last
+    assert int(np.sum(graph.u == far) + np.sum(graph.v == far)) == 1  # only its spanning-tree edge
+    assert graph.length_m.max() > 20 * STEP_SMALL * 111_000 * 0.9
+
+
+STEP_SMALL = 0.001
