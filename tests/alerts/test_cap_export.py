@@ -134,3 +134,13 @@ def test_round_trip_gives_the_same_message(world: World) -> None:
     again = export.to_xml(copy)
     assert again == xml
     assert fields(again) == fields(xml)
+
+
+def test_restricted_alert_says_who_may_see_it(world: World) -> None:
+    alert = draft(world)
+    Alert.objects.filter(pk=alert.pk).update(scope="Restricted")
+    alert.refresh_from_db()
+    got = fields(export.to_xml(alert))
+    parse_cap(export.to_xml(alert))
+    assert got["alert/scope"] == ["Restricted"]
+    assert got["alert/restriction"] == [export.RESTRICTION]

@@ -57,6 +57,9 @@ def test_duplicate_is_reported_and_not_imported_twice(world: World) -> None:
     assert again.duplicate
     assert again.alert_id == first.alert_id
     assert counts() == before
+    # Without the right to import there, a duplicate is refused like any other import.
+    with pytest.raises(PermissionDeniedError):
+        import_cap(actor=world.staff2, data=cap(), area=world.tree.community1)
 
 
 def test_same_identifier_other_sent_is_a_new_message(world: World) -> None:

@@ -20,7 +20,7 @@ from lxml import etree
 
 from resigrid.alerts.cap.models import CapImport
 from resigrid.alerts.cap.schema import NS
-from resigrid.alerts.choices import Level, MsgType, Source, State
+from resigrid.alerts.choices import Level, MsgType, Scope, Source, State
 from resigrid.alerts.models import Alert
 from resigrid.alerts.rules import SHANGHAI
 
@@ -29,6 +29,8 @@ AREA_CODE = "area_code"
 LEVEL_ZH = {Level.BLUE: "蓝色", Level.YELLOW: "黄色", Level.ORANGE: "橙色", Level.RED: "红色"}
 # Alerts not (yet) published by us: they speak with the voice of the message they came from.
 UNPUBLISHED = (State.DRAFT, State.APPROVED)
+# CAP asks a Restricted message to say who may see it.
+RESTRICTION = "Staff of the areas the alert covers (Resigrid role bindings)"
 
 
 def cap_time(value: dt.datetime) -> str:
@@ -119,6 +121,8 @@ def alert_element(alert: Alert) -> etree._Element:
     _sub(root, "status", alert.status)
     _sub(root, "msgType", MsgType.CANCEL if cancelled else alert.msg_type)
     _sub(root, "scope", alert.scope)
+    if alert.scope == Scope.RESTRICTED:
+        _sub(root, "restriction", RESTRICTION)
     if alert.note:
         _sub(root, "note", alert.note)
     if cancelled:

@@ -63,13 +63,13 @@ def import_cap(*, actor: Any, data: bytes, area: Area, source_url: str = "") -> 
     already imported answers `duplicate` with the alert it became and writes nothing."""
     root = parse_cap(data)
     msg = read(root, sha256=hashlib.sha256(data).hexdigest())
-    earlier = CapImport.objects.filter(key=msg.key).first()
-    if earlier is not None:
-        return _result(earlier, DUPLICATE)
     if not covers(actor, area.code, Perm.ISSUE_ALERTS):
         raise PermissionDeniedError(
             _("You may not issue alerts for %(area)s.") % {"area": area.name}
         )
+    earlier = CapImport.objects.filter(key=msg.key).first()
+    if earlier is not None:
+        return _result(earlier, DUPLICATE)
     try:
         with transaction.atomic():
             return _apply(actor=actor, msg=msg, area=area, source_url=source_url)
