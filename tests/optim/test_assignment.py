@@ -32,10 +32,11 @@ def eligible_by_hand(vols: Volunteers, slots: Slots, v: int, s: int) -> bool:
         return False
     a, b = int(np.asarray(slots.start)[s]), int(np.asarray(slots.end)[s])
     if vols.available is not None:
+        av = vols.available
         windows = sorted(
             (int(st_), int(en))
             for o, st_, en in zip(
-                vols.available.owner, vols.available.start, vols.available.end, strict=True
+                np.asarray(av.owner), np.asarray(av.start), np.asarray(av.end), strict=True
             )
             if o == v
         )
@@ -48,7 +49,10 @@ def eligible_by_hand(vols: Volunteers, slots: Slots, v: int, s: int) -> bool:
         if not any(st_ <= a and b <= en for st_, en in merged):
             return False
     if vols.booked is not None:
-        for o, st_, en in zip(vols.booked.owner, vols.booked.start, vols.booked.end, strict=True):
+        bk = vols.booked
+        for o, st_, en in zip(
+            np.asarray(bk.owner), np.asarray(bk.start), np.asarray(bk.end), strict=True
+        ):
             if o == v and st_ < b and a < en:
                 return False
     return True
