@@ -81,12 +81,6 @@ class ActiveAlertsFeed(Feed[Alert, None]):
     def item_link(self, item: Alert) -> str:
         return reverse("alerts:cap_xml", args=[item.pk])
 
-    def item_guid(self, item: Alert) -> str:
-        return item.identifier
-
-    def item_guid_is_permalink(self, item: Alert) -> bool:
-        return False
-
     def item_pubdate(self, item: Alert) -> Any:
         return item.sent
 

@@ -88,7 +88,7 @@ def test_feed_lists_only_active_public_alerts(world: World) -> None:
     assert entries == [
         {
             "title": "暴雨红色预警",
-            "id": active.identifier,
+            "id": f"http://testserver/alerts/{active.pk}/cap.xml",
             "link": f"http://testserver/alerts/{active.pk}/cap.xml",
         }
     ]
