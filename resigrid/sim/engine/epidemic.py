@@ -74,7 +74,11 @@ class EpidemicResult:
     grid_detected: IntArray  # [G] cumulative detected
     doses: int
     vulnerable_deaths: int
-    grid_series: Int32Array | None = None  # [days + 1, 6, G] when asked for
+    # When asked for (``keep_grid_series``): per day and grid, the six compartments, the
+    # cumulative detected cases and whether the grid was locked down.
+    grid_series: Int32Array | None = None  # [days + 1, 6, G]
+    grid_detected_series: Int32Array | None = None  # [days + 1, G]
+    grid_locked_series: BoolArray | None = None  # [days + 1, G]
 
     def series(self, name: str) -> IntArray:
         column: IntArray = self.totals[:, COMPARTMENTS.index(name)]
@@ -294,6 +298,10 @@ class _Run:
         self.detected_total = np.zeros(rows, dtype=np.int64)
         self.locked_people = np.zeros(rows, dtype=np.int64)
         self.grid_series = np.zeros((rows, 6, g), dtype=np.int32) if keep_grid_series else None
+        self.grid_detected_series = (
+            np.zeros((rows, g), dtype=np.int32) if keep_grid_series else None
+        )
+        self.grid_locked_series = np.zeros((rows, g), dtype=np.bool_) if keep_grid_series else None
         self.vulnerable_deaths = 0
 
     # Bookkeeping -------------------------------------------------------------------------
@@ -518,6 +526,10 @@ class _Run:
         self.locked_people[day] = int(self.m.layout.grid_size[self.locked].sum())
         if self.grid_series is not None:
             self.grid_series[day] = by_grid
+        if self.grid_detected_series is not None:
+            self.grid_detected_series[day] = self.grid_detected
+        if self.grid_locked_series is not None:
+            self.grid_locked_series[day] = self.locked
 
     def _result(self) -> EpidemicResult:
         lay = self.m.layout
@@ -538,4 +550,6 @@ class _Run:
             doses=self.doses,
             vulnerable_deaths=self.vulnerable_deaths,
             grid_series=self.grid_series,
+            grid_detected_series=self.grid_detected_series,
+            grid_locked_series=self.grid_locked_series,
         )

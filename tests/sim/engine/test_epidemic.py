@@ -45,6 +45,13 @@ def check_invariants(result: EpidemicResult, n: int) -> None:
     if result.grid_series is not None:
         assert (result.grid_series.sum(axis=1) == result.grid_population).all()
         assert (result.grid_series.sum(axis=2) == totals).all()
+        detected, locked = result.grid_detected_series, result.grid_locked_series
+        assert detected is not None
+        assert locked is not None
+        assert (detected.sum(axis=1) == result.detected).all()
+        assert (np.diff(detected, axis=0) >= 0).all()
+        assert (locked @ result.grid_population == result.locked_people).all()
+        assert (locked.sum(axis=0) == result.grid_locked_days).all()
 
 
 def test_a_run_keeps_every_person_in_one_compartment_every_day(town: Population) -> None:
