@@ -68,6 +68,9 @@ _HUB_PAIRS = 4_000_000
 #: scarce, and each round multiplies their lists by four.
 _FALLBACK_ROUNDS = 2
 
+#: Groups this large compute their slot types (and so the exact fill target) before any solve.
+_EAGER_TYPES = 256
+
 _EMPTY = np.zeros(0, np.int64)
 
 
@@ -222,8 +225,10 @@ class _Solver:
 
     def edges(self, slots: IntArray) -> tuple[IntArray, IntArray, IntArray]:
         """Unique candidate (volunteer, slot, metres) edges of one group."""
-        f = np.isin(self.fwd.owner, slots)
-        r = np.isin(self.rev.other, slots)
+        member = np.zeros(self.p.n_slots, dtype=bool)
+        member[slots] = True
+        f = member[self.fwd.owner]
+        r = member[self.rev.other]
         vol = np.concatenate([self.fwd.other[f], self.rev.owner[r]])
         slot = np.concatenate([self.fwd.owner[f], self.rev.other[r]])
         metres = np.concatenate([self.fwd.metres[f], self.rev.metres[r]])
@@ -377,22 +382,24 @@ def _with_hubs(
     match: IntArray,
     typed: tuple[IntArray, BoolArray],
     max_rounds: int,
+    solved: bool,
 ) -> int:
-    """Candidates first; if they fill fewer slots than the type-level max flow, solve with the
+    """Candidates first (``solved``: ``match`` already holds the slots'-lists-only solve); if they
+    fill fewer slots than the type-level max flow, add the volunteers' lists, then solve with the
     hubs and grow the lists of the hubs' slots and volunteers. Returns the growth rounds."""
     types, elig = typed
     target = _max_fill(types, elig)
-    scarce = target < rows.size  # some slot stays empty: the volunteers' side matters too
-    for reverse in (False, True):
-        if reverse or scarce:
-            # Give each volunteer its nearest eligible slots too.
-            solver.fill_vols(np.flatnonzero(elig.any(axis=1)).astype(np.int64), rows, solver.k0)
-        out = _solve_group(solver, rows, None, None)[0]
-        match[rows] = out
-        if int((out >= 0).sum()) == target:
-            return 0
-        if scarce:
-            break
+    if not solved and target == rows.size:  # volunteers are plenty: try the slots' lists alone
+        match[rows] = _solve_group(solver, rows, None, None)[0]
+        solved = True
+    if solved and int((match[rows] >= 0).sum()) == target:
+        return 0
+    # Give each volunteer its nearest eligible slots too (this matters where they are scarce).
+    solver.fill_vols(np.flatnonzero(elig.any(axis=1)).astype(np.int64), rows, solver.k0)
+    out = _solve_group(solver, rows, None, None)[0]
+    match[rows] = out
+    if int((out >= 0).sum()) == target:
+        return 0
     for attempt in range(max_rounds + 1):
         out, hub_slots, hub_vols = _solve_group(solver, rows, types, elig)
         match[rows] = out
@@ -420,13 +427,19 @@ def assign(volunteers: Volunteers, slots: Slots, *, k: int = 10, max_rounds: int
     rounds, proved, pairs = 0, True, 0
     for g in range(int(group.max()) + 1 if group.size else 0):
         rows = np.flatnonzero(group == g).astype(np.int64)
+        solved = rows.size < _EAGER_TYPES
+        if solved:  # small group: the slots' lists alone first, types only if a slot is empty
+            match[rows] = _solve_group(solver, rows, None, None)[0]
+            if (match[rows] >= 0).all():  # every slot filled: nothing to prove
+                pairs += solver.edges(rows)[0].size
+                continue
         typed = _slot_types(p, rows)
         if typed is None:
             ok = _fallback(solver, rows, match, min(max_rounds, _FALLBACK_ROUNDS))
             rounds += ok[0]
             proved &= ok[1]
         else:
-            rounds += _with_hubs(solver, rows, match, typed, max_rounds)
+            rounds += _with_hubs(solver, rows, match, typed, max_rounds, solved)
         pairs += solver.edges(rows)[0].size
     return _result(
         p, solver, match, int(group.max()) + 1 if group.size else 0, rounds, proved, pairs

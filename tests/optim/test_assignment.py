@@ -158,11 +158,17 @@ def problems(draw):
     return vols, slots
 
 
-@settings(max_examples=120, deadline=None)
-@given(problems(), st.sampled_from([1, 2, 50]))
-def test_matches_the_dense_optimum(problem, k):
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.sampled_from([1, 2, 50]), st.booleans())
+def test_matches_the_dense_optimum(problem, k, eager):
     vols, slots = problem
-    result = assign(vols, slots, k=k)
+    old = assignment_module._EAGER_TYPES
+    # eager: slot types (and the fill target) first, as large groups do; else small-group path.
+    assignment_module._EAGER_TYPES = 0 if eager else 10**9
+    try:
+        result = assign(vols, slots, k=k)
+    finally:
+        assignment_module._EAGER_TYPES = old
     check_invariants(vols, slots, result)
     filled, total = dense_optimum(vols, slots)
     # The filled count is exact whatever k is (the hubs); the distance is exact when the lists
