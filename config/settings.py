@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "resigrid.cases",
     "resigrid.alerts",
     "resigrid.monitoring",
+    "resigrid.sim",
     "resigrid.web",
 ]
 

@@ -41,6 +41,7 @@ class Perm(models.TextChoices):
     RELAY_ALERTS = "alerts.relay", _("Acknowledge alerts for the area and forward them down")
     MANAGE_SENSORS = "monitoring.sensors", _("Add and change sensors and their rules")
     SEND_READINGS = "monitoring.readings", _("Send sensor readings for the area")
+    RUN_SIMULATIONS = "sim.run", _("Create and run simulation scenarios for the area")
     MANAGE_USERS = "accounts.manage", _("Manage accounts and roles")
     VIEW_SECURITY_LOG = "accounts.security_log", _("View the security log")
 
@@ -94,6 +95,7 @@ _HIGHER = (
         Perm.EDIT_ORGS,
         Perm.EDIT_RESOURCES,
         Perm.MOVE_STOCK,
+        Perm.RUN_SIMULATIONS,
     }
 )
 
@@ -111,7 +113,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.COMMUNITY_STAFF: frozenset(_COMMUNITY),
     Role.COMMUNITY_SECRETARY: frozenset(
-        _COMMUNITY | {Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL, Perm.APPROVE_ALERTS}
+        _COMMUNITY
+        | {Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL, Perm.APPROVE_ALERTS, Perm.RUN_SIMULATIONS}
     ),
     Role.STREET_STAFF: frozenset(_HIGHER),
     Role.DISTRICT_STAFF: frozenset(_HIGHER),
