@@ -110,7 +110,8 @@ def test_import_page_imports_an_upload(world: World) -> None:
         "Imported 44030000000000_20260701120000_1 from cap@gd.example.cn as a draft alert." in text
     )
     alert = Alert.objects.get()
-    assert f"/alerts/{alert.pk}/cap.xml" in text
+    assert f'href="/alerts/{alert.pk}/cap.xml"' in text
+    assert f'href="/alerts/{alert.pk}/"' in text  # the alert's page
     again = client.post("/alerts/cap/import/", {"area": "330106001001000", "xml": cap().decode()})
     assert "Already imported: 44030000000000_20260701120000_1" in again.content.decode()
     assert CapImport.objects.count() == 1
