@@ -24,6 +24,11 @@ from resigrid.registers.models import Category
 from resigrid.registers.reads import StageMinutes, deadlines_for
 
 CHUNK = 200
+# What an escalation reads of a case and its grid: not the texts, not the grid's boundary.
+_COLUMNS = (
+    "stage", "stage_due", "suspended_at", "category", "priority", "escalation_level",
+    "lead_unit", "grid__code", "grid__name", "grid__level", "grid__parent",
+)  # fmt: skip
 # How long a retry with the same Idempotency-Key gets the first answer back (a mobile client
 # retries within minutes; a day is what payment APIs keep).
 IDEMPOTENCY_KEEP = dt.timedelta(hours=24)
@@ -84,7 +89,8 @@ def _escalate_chunk(
     with transaction.atomic():
         rows = list(
             Case.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("grid", "lead_unit", "category")
+            .select_related("grid")
+            .only(*_COLUMNS)
             .filter(pk__in=ids)
             .order_by("pk")
         )

@@ -8,11 +8,13 @@ clock). The invariant: every `CaseStat` row holds exactly the sum of the counts 
 marked `in_rollup` with that key, computed from their current fields.
 
 * `absorb` (the sweeper, every minute) adds the settled cases not yet in the rollup and marks
-  them, in one transaction, with the rows locked;
+  them, a chunk per transaction, with the case rows locked; on its first run it starts an
+  empty rollup and fills it over the next runs (the page counts live what is not in it yet);
 * `withdraw` (called by `services.lock`, which every move of a case goes through) takes a
   case's counts out and clears its mark, in the transaction of the move — so a case that
   changes is counted live from then on, until it is settled and absorbed again;
-* `rebuild` (`manage.py rebuild_case_stats`) recomputes everything, e.g. after changing
+* `rebuild` (`manage.py rebuild_case_stats`) recomputes everything in one transaction that
+  holds case writes meanwhile (minutes over a million cases), e.g. after changing
   `CASE_RESPONSE_MINUTES` or `TIME_ZONE` (until then the page counts everything live) or
   after recoding areas or categories.
 
@@ -202,38 +204,58 @@ def withdraw(case: Case) -> None:
     case.in_rollup = False
 
 
+def _upsert_sql() -> str:
+    """INSERT … ON CONFLICT DO UPDATE adding the counts (PostgreSQL and SQLite ≥ 3.24)."""
+    table = CaseStat._meta.db_table
+    keys = ("dim", "day", *KEY_FIELDS)
+    columns = ", ".join((*keys, *STAT_COUNTS))
+    marks = ", ".join(["%s"] * (len(keys) + len(STAT_COUNTS)))
+    adds = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in STAT_COUNTS)
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 - names only
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
+    )
+
+
 def _merge(totals: dict[tuple[Any, ...], dict[str, int]]) -> None:
-    """Add `totals` to the rollup rows (locked), creating the missing ones."""
-    by_dim: dict[str, list[tuple[Any, ...]]] = {}
-    for key in totals:
-        by_dim.setdefault(key[0], []).append(key)
-    for dim, keys in by_dim.items():
-        days = sorted({k[1] for k in keys})
-        existing = {
-            (dim, row.day, row.area_code, row.grid_id, row.unit_id, row.category): row
-            for row in CaseStat.objects.select_for_update().filter(dim=dim, day__in=days)
-        }
-        changed: list[CaseStat] = []
-        new: list[CaseStat] = []
-        for key in keys:
-            row = existing.get(key)
-            if row is None:
-                new.append(CaseStat(**_key_filter(key), **totals[key]))
-                continue
-            for name, value in totals[key].items():
-                setattr(row, name, getattr(row, name) + value)
-            changed.append(row)
-        CaseStat.objects.bulk_update(changed, list(STAT_COUNTS), batch_size=500)
-        CaseStat.objects.bulk_create(new, batch_size=500)
+    """Add `totals` to the rollup rows, creating the missing ones (one upsert per row)."""
+    day = connection.ops.adapt_datefield_value
+    params = [
+        (dim, day(d), area, grid, unit, category, *(raw[n] for n in STAT_COUNTS))
+        for (dim, d, area, grid, unit, category), raw in totals.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_upsert_sql(), params)
+
+
+def _start() -> bool:
+    """Begin an empty rollup with the present settings (the sweeper then adds the settled cases
+    chunk by chunk, without locking every case at once). False when cases are marked without a
+    state row (it was deleted by hand): only a rebuild can tell what the rows hold then."""
+    with transaction.atomic():
+        if Case.objects.filter(in_rollup=True).exists():
+            return False
+        now = timezone.now()
+        CaseStatState.objects.get_or_create(
+            pk=1,
+            defaults={
+                "response_minutes": rules.response_minutes(),
+                "time_zone": settings.TIME_ZONE,
+                "built_at": now,
+            },
+        )
+        CaseStat.objects.all().delete()
+    return True
 
 
 def absorb(*, limit: int = 20 * ABSORB_CHUNK) -> int:
-    """Add settled cases not yet in the rollup (at most `limit`); builds the rollup first when
-    it was never built. Returns how many cases were added."""
-    state = CaseStatState.objects.filter(pk=1).first()
-    if state is None:
+    """Add settled cases not yet in the rollup, at most `limit`, in transactions of
+    `ABSORB_CHUNK` cases (starting an empty rollup first when there is none). Returns how many
+    cases were added."""
+    if not CaseStatState.objects.filter(pk=1).exists() and not _start():
         return rebuild()
-    if current_state() is None:
+    state = current_state()
+    if state is None:
         return 0  # the settings changed: counted live until rebuild_case_stats
     response_after = dt.timedelta(minutes=state.response_minutes)
     done = 0
@@ -244,7 +266,7 @@ def absorb(*, limit: int = 20 * ABSORB_CHUNK) -> int:
                 Case.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(settled_q(), in_rollup=False)
                 .order_by("pk")
-                .values_list("pk", flat=True)[:ABSORB_CHUNK]
+                .values_list("pk", flat=True)[: min(ABSORB_CHUNK, limit - done)]
             )
             if not ids:
                 break
@@ -270,8 +292,9 @@ def rebuild() -> int:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                # Cases first (the order moves take), then the rollup.
-                cursor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE")
+                # Cases first (the order moves take), then the rollup. EXCLUSIVE waits for
+                # the moves holding a case row (FOR UPDATE) to finish and lets plain reads on.
+                cursor.execute("LOCK TABLE cases_case IN EXCLUSIVE MODE")
                 cursor.execute("LOCK TABLE cases_casestat IN EXCLUSIVE MODE")
         CaseStatState.objects.update_or_create(
             pk=1,
