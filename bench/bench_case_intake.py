@@ -262,19 +262,23 @@ def start_server(
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **SERVER_ENV})  # noqa: S603
-    import httpx
+    # Its own process group, so that a failed start leaves no worker behind.
+    proc = subprocess.Popen(  # noqa: S603
+        cmd, cwd=ROOT, env={**os.environ, **SERVER_ENV}, start_new_session=True
+    )
+    import urllib.error
+    import urllib.request
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy shared machine imports Django slowly
+    probe = f"http://127.0.0.1:{port}/api/cases/track/NOSUCHCODE"
     while time.monotonic() < deadline:
         try:
-            if httpx.get(
-                f"http://127.0.0.1:{port}/api/cases/track/NOSUCHCODE", timeout=1
-            ).status_code:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
+            urllib.request.urlopen(probe, timeout=2)
+        except urllib.error.HTTPError:
+            return proc  # the 404 of a running server
+        except OSError:
+            time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
     raise SystemExit("gunicorn did not start")
 
 
