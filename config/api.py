@@ -15,6 +15,7 @@ from resigrid.orgs.api import router as orgs_router
 from resigrid.people.api import router as people_router
 from resigrid.registers.api import router as registers_router
 from resigrid.resources.api import router as resources_router
+from resigrid.sim.api import router as sim_router
 
 api = NinjaAPI(
     title="Resigrid API",
@@ -35,3 +36,4 @@ api.add_router("/cases/", cases_router, tags=["cases"])
 api.add_router("/alerts/", alerts_cap_router, tags=["alerts"])
 api.add_router("/alerts/", alerts_router, tags=["alerts"])
 api.add_router("/monitoring/", monitoring_router, tags=["monitoring"])
+api.add_router("/sim/", sim_router, tags=["simulation"])

@@ -60,6 +60,7 @@ ENTRIES = (
     NavEntry(_("Group robots"), "notify:robots", "robot", Perm.EDIT_AREA, WARNINGS),
     NavEntry(_("Responsibility list"), "registers:duties", "diagram-3", Perm.VIEW_ORGS, LISTS),
     NavEntry(_("Case categories"), "registers:categories", "tags", Perm.VIEW_ORGS, LISTS),
+    NavEntry(_("Simulation"), "sim:list", "cpu", Perm.RUN_SIMULATIONS),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),
 )
 
