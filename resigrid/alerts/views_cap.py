@@ -3,6 +3,7 @@ upload page that imports a CAP document. Thin: parse → scope → cap services 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -14,9 +15,9 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import condition, require_GET, require_http_methods
 
 from resigrid.accounts.roles import Perm
 from resigrid.alerts.cap import export
@@ -92,6 +93,16 @@ class ActiveAlertsFeed(Feed[Alert, None]):
 
     def item_categories(self, item: Alert) -> list[str]:
         return [c for c in (item.category, item.kind, item.level) if c]
+
+
+def _feed_etag(request: HttpRequest) -> str:
+    """Changes when an active alert is added, changed or drops out (or the language differs),
+    so that pollers of the feed can use conditional GET."""
+    rows = list(active_public().values_list("pk", "updated_at")[:200])
+    return hashlib.sha256(f"{get_language()}|{rows}".encode()).hexdigest()[:32]
+
+
+feed = condition(etag_func=_feed_etag)(ActiveAlertsFeed())
 
 
 def _issuing_areas(request: HttpRequest) -> QuerySet[Area]:

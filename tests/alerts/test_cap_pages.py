@@ -152,3 +152,18 @@ def test_import_page_refuses_oversize_upload(world: World, settings: Any) -> Non
     assert response.status_code == 422
     assert "The document is larger than 300 bytes." in response.content.decode()
     assert Alert.objects.count() == 0
+
+
+def test_feed_answers_conditional_get(world: World) -> None:
+    published(world)
+    later = NOON + dt.timedelta(hours=1)
+    with time_machine.travel(later, tick=False):
+        first = Client().get("/alerts/feed.atom")
+        etag = first["ETag"]
+        assert Client().get("/alerts/feed.atom", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    published(world, at=NOON + dt.timedelta(seconds=1))
+    with time_machine.travel(later, tick=False):
+        changed = Client().get("/alerts/feed.atom", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert len(etree.fromstring(changed.content).findall(f"{ATOM}entry")) == 2
