@@ -224,7 +224,7 @@ class DraftForm(AlertFieldsForm):
         label=gettext_lazy("Kind"),
         choices=Kind.choices,
         initial=Kind.WARNING,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         help_text=gettext_lazy(
             "A warning carries a colour level; a directive asks each level to report back."
         ),
@@ -235,7 +235,7 @@ class DraftForm(AlertFieldsForm):
     target_areas = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Areas it covers"),
         coerce=int,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"required": gettext_lazy("Choose the areas the alert covers.")},
     )
     polygons = forms.CharField(
@@ -253,7 +253,7 @@ class DraftForm(AlertFieldsForm):
             ("relay", gettext_lazy("Level by level")),
         ],
         initial="direct",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         help_text=gettext_lazy(
             "Level by level: each community forwards it to its grids, with a local addition."
         ),
