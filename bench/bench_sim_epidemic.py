@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_sim_epidemic.py [--sizes 100000 1000000] [--days 180]
         [--ensemble-replicates 100 --ensemble-size 100000 --processes 2]
-        [--peer-sizes 100000 1000000] [--no-peers]
+        [--peer-sizes 100000 1000000] [--no-peers | --peers covasim starsim]
+        [--peer-timeout 1200]
 
 Every measurement runs in its own subprocess (so peak RSS is that measurement's own):
   * ours: `synthetic_population(n)` and `EpidemicModel` (timed as "build"), then one run of
@@ -169,6 +170,8 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--peer-sizes", type=int, nargs="+", default=None)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--peers", nargs="+", default=["covasim", "starsim"])
+    parser.add_argument("--peer-timeout", type=int, default=PEER_TIMEOUT)
     args = parser.parse_args()
     python = [sys.executable]
     days = args.days
@@ -182,26 +185,30 @@ def main() -> int:
         if n not in peer_sizes:
             continue
         for name, code in (("covasim", COVASIM), ("starsim", STARSIM)):
-            result = child(peer_command(name), code.format(n=n, days=days), PEER_TIMEOUT)
+            if name not in args.peers:
+                continue
+            result = child(peer_command(name), code.format(n=n, days=days), args.peer_timeout)
             peers[(name, n)] = result
             label = f"{name} {result.get('version', '')}".strip()
             label += " (hybrid)" if name == "covasim" else " (SIR, random net)"
             print(line(label, n, days, result), flush=True)
             if "error" not in result and "error" not in ours[n]:
                 print(ratio(result, ours[n]))
-    ensemble = child(
-        python,
-        ENSEMBLE.format(
-            root=str(ROOT),
-            n=args.ensemble_size,
-            days=days,
-            replicates=args.ensemble_replicates,
-            processes=args.processes,
-        ),
-        1800,
-    )
-    label = f"ensemble {args.ensemble_replicates}× on {args.processes} proc"
-    print(line(label, args.ensemble_size, days * args.ensemble_replicates, ensemble))
+    ensemble: dict[str, Any] = {"error": "not run (--ensemble-replicates 0)"}
+    if args.ensemble_replicates:
+        ensemble = child(
+            python,
+            ENSEMBLE.format(
+                root=str(ROOT),
+                n=args.ensemble_size,
+                days=days,
+                replicates=args.ensemble_replicates,
+                processes=args.processes,
+            ),
+            1800,
+        )
+        label = f"ensemble {args.ensemble_replicates}× on {args.processes} proc"
+        print(line(label, args.ensemble_size, days * args.ensemble_replicates, ensemble))
     print(f"load {os.getloadavg()[0]:.1f} at the end")
 
     missed = []
@@ -220,7 +227,16 @@ def main() -> int:
         and ("error" in ensemble or ensemble["run"] >= GOAL_ENSEMBLE_SECONDS)
     ):
         missed.append(f"ensemble < {GOAL_ENSEMBLE_SECONDS} s")
-    print("goals: " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
+    print("goals (wall time): " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
+    if big and "error" not in big:
+        # On a shared machine the wall time measures the neighbours too; on a quiet 2-core
+        # machine a single run's wall time is its CPU time, an ensemble's is CPU / processes.
+        cpu_ok = big["run_cpu"] < GOAL_SECONDS_1M
+        verdict = "met" if cpu_ok else "MISSED"
+        print(f"1M × {days} days in CPU time: {big['run_cpu']:.2f} s ({verdict})")
+    if "error" not in ensemble:
+        per_core = ensemble["run_cpu"] / args.processes
+        print(f"ensemble CPU / processes: {per_core:.1f} s")
     return 1 if missed else 0
 
 
