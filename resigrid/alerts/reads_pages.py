@@ -22,6 +22,7 @@ ALERT_PERMS = (Perm.ISSUE_ALERTS, Perm.APPROVE_ALERTS, Perm.RELAY_ALERTS)
 LIVE = (State.PUBLISHED, State.UPDATED)
 MAX_AREAS = 500  # choices in one form; a district issues for its streets and communities
 BANNER_ROWS = 3
+MAX_RELAYS = 50
 
 ACTION_LABELS: dict[str, Promise] = {
     "draft": _("Drafted"),
@@ -30,6 +31,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "update": _("Superseded by an update"),
     "cancel": _("Cancelled"),
     "expire": _("Expired"),
+    "discard": _("Discarded"),
     "forward": _("Forwarded down"),
     "relay_ack": _("Level acknowledged receipt"),
     "report": _("Reported back"),
@@ -59,8 +61,8 @@ def relays_of(user: Any, alert: Alert) -> list[Relay]:
     """The alert's relays at areas where the user may receive and forward alerts, top first."""
     qs = Relay.objects.filter(alert=alert).select_related("area")
     prefixes = scope_prefixes(user, Perm.RELAY_ALERTS)
-    if prefixes is None:
-        return list(qs.order_by("area__code"))
+    if prefixes is None:  # everywhere: the top levels only, not every grid of a city
+        return list(qs.order_by("area__code")[:MAX_RELAYS])
     if not prefixes:
         return []
     # The relays at the user's own bound areas, not every grid below them.
