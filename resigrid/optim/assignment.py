@@ -61,6 +61,8 @@ from resigrid.optim.geo import FloatArray, chord_to_metres, haversine_m, unit_ve
 _MAX_SKILL_TREES = 64
 #: Bound on pairs looked at in one KD-tree query (rows × k), to bound memory.
 _QUERY_PAIRS = 2_000_000
+#: Per-type KD-trees need the eligibility of every volunteer for every slot type (checked once).
+_TYPE_PAIRS = 20_000_000
 #: Hubs need the eligibility of every volunteer for every slot type of a group.
 _HUB_PAIRS = 4_000_000
 
@@ -143,6 +145,10 @@ class _Lists:
         self.complete[owners] = complete
 
 
+def _everyone(a: IntArray, b: IntArray) -> BoolArray:
+    return np.ones(a.size, dtype=bool)
+
+
 def _knn(
     xyz: FloatArray, ids: IntArray, pool: IntArray, tree: cKDTree, k: int, eligible: Eligible
 ) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
@@ -190,7 +196,16 @@ class _Solver:
         self.fwd = _Lists(p.n_slots)  # slot → volunteers
         self.rev = _Lists(p.n_volunteers)  # volunteer → slots (per group: slots of that group)
         self._trees: dict[int, tuple[IntArray, cKDTree | None]] = {}
+        self._type_trees: dict[int, tuple[IntArray, cKDTree | None]] = {}
         self._per_mask = np.unique(p.s_skills).size <= _MAX_SKILL_TREES
+        # Slot types (same skills and window): every slot of a type has the same eligible
+        # volunteers, so when the volunteer × type table is affordable each type gets a KD-tree
+        # over exactly its eligible volunteers and no search has to skip anyone.
+        key = np.column_stack([p.s_skills, p.s_start, p.s_end])
+        uniq, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        self.slot_type = inv.ravel().astype(np.int64)
+        self.type_rep = first.astype(np.int64)
+        self.typed = p.n_volunteers * uniq.shape[0] <= _TYPE_PAIRS
         self.fill_slots(np.arange(p.n_slots, dtype=np.int64), k)
 
     def _vol_pool(self, mask: int) -> tuple[IntArray, cKDTree | None]:
@@ -200,8 +215,27 @@ class _Solver:
             self._trees[mask] = (pool, cKDTree(self.v_xyz[pool]) if pool.size else None)
         return self._trees[mask]
 
+    def type_pool(self, t: int) -> tuple[IntArray, cKDTree | None]:
+        """Every volunteer eligible for slot type ``t``, and their KD-tree."""
+        if t not in self._type_trees:
+            p, rep = self.p, int(self.type_rep[t])
+            every = np.arange(p.n_volunteers, dtype=np.int64)
+            pool = every[p.eligible(every, np.full(p.n_volunteers, rep, np.int64))]
+            self._type_trees[t] = (pool, cKDTree(self.v_xyz[pool]) if pool.size else None)
+        return self._type_trees[t]
+
     def fill_slots(self, slots: IntArray, k: int) -> None:
         self.fwd.k[slots] = k
+        if self.typed:
+            types = self.slot_type[slots]
+            for t in np.unique(types).tolist():
+                rows = slots[types == t]
+                pool, tree = self.type_pool(int(t))
+                if tree is None:
+                    self.fwd.put(rows, (_EMPTY, _EMPTY, _EMPTY, np.ones(rows.size, dtype=bool)))
+                    continue
+                self.fwd.put(rows, _knn(self.s_xyz, rows, pool, tree, k, _everyone))
+            return
         masks = self.p.s_skills[slots] if self._per_mask else np.zeros(slots.size, np.int64)
         for mask in np.unique(masks).tolist():
             rows = slots[masks == mask]
@@ -211,6 +245,23 @@ class _Solver:
                 continue
             found = _knn(self.s_xyz, rows, pool, tree, k, lambda s, v: self.p.eligible(v, s))
             self.fwd.put(rows, found)
+
+    def group_types(self, slots: IntArray) -> tuple[IntArray, BoolArray] | None:
+        """Type per slot of a group (0…T−1) and the volunteer × type eligibility table, or None
+        when that table would be too large for hubs."""
+        local, types = np.unique(self.slot_type[slots], return_inverse=True)
+        n, nt = self.p.n_volunteers, local.size
+        if n * nt > _HUB_PAIRS:
+            return None
+        elig = np.zeros((n, nt), dtype=bool)
+        if self.typed:
+            for j, t in enumerate(local.tolist()):
+                elig[self.type_pool(int(t))[0], j] = True
+        else:
+            rep = self.type_rep[local]
+            every = np.repeat(np.arange(n, dtype=np.int64), nt)
+            elig = self.p.eligible(every, np.tile(rep, n)).reshape(n, nt)
+        return types.ravel().astype(np.int64), elig
 
     def fill_vols(self, vols: IntArray, group_slots: IntArray, k: int) -> None:
         """Reverse lists of ``vols`` within one group (their other groups' lists are kept)."""
@@ -306,19 +357,6 @@ def _solve_group(
         hub_vols.append(v)
         hub_slots.append(slots[s])
     return out, np.concatenate(hub_slots), np.concatenate(hub_vols)
-
-
-def _slot_types(p: Problem, slots: IntArray) -> tuple[IntArray, BoolArray] | None:
-    """Type per slot (same skills and window) and volunteer × type eligibility, or None when
-    that table would be too large for hubs."""
-    key = np.column_stack([p.s_skills[slots], p.s_start[slots], p.s_end[slots]])
-    uniq, first, types = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    if p.n_volunteers * uniq.shape[0] > _HUB_PAIRS:
-        return None
-    n, nt = p.n_volunteers, uniq.shape[0]
-    rep = slots[first]
-    elig = p.eligible(np.repeat(np.arange(n, dtype=np.int64), nt), np.tile(rep, n))
-    return types.ravel().astype(np.int64), elig.reshape(n, nt)
 
 
 def _max_fill(types: IntArray, elig: BoolArray) -> int:
@@ -433,7 +471,7 @@ def assign(volunteers: Volunteers, slots: Slots, *, k: int = 10, max_rounds: int
             if (match[rows] >= 0).all():  # every slot filled: nothing to prove
                 pairs += solver.edges(rows)[0].size
                 continue
-        typed = _slot_types(p, rows)
+        typed = solver.group_types(rows)
         if typed is None:
             ok = _fallback(solver, rows, match, min(max_rounds, _FALLBACK_ROUNDS))
             rounds += ok[0]

@@ -159,16 +159,18 @@ def problems(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(problems(), st.sampled_from([1, 2, 50]), st.booleans())
-def test_matches_the_dense_optimum(problem, k, eager):
+@given(problems(), st.sampled_from([1, 2, 50]), st.booleans(), st.booleans())
+def test_matches_the_dense_optimum(problem, k, eager, per_type):
     vols, slots = problem
-    old = assignment_module._EAGER_TYPES
+    old = assignment_module._EAGER_TYPES, assignment_module._TYPE_PAIRS
     # eager: slot types (and the fill target) first, as large groups do; else small-group path.
     assignment_module._EAGER_TYPES = 0 if eager else 10**9
+    # per_type: a KD-tree per slot type; else per skill set, skipping the ineligible.
+    assignment_module._TYPE_PAIRS = 10**9 if per_type else 0
     try:
         result = assign(vols, slots, k=k)
     finally:
-        assignment_module._EAGER_TYPES = old
+        assignment_module._EAGER_TYPES, assignment_module._TYPE_PAIRS = old
     check_invariants(vols, slots, result)
     filled, total = dense_optimum(vols, slots)
     # The filled count is exact whatever k is (the hubs); the distance is exact when the lists
@@ -184,12 +186,12 @@ def test_matches_the_dense_optimum(problem, k, eager):
 @given(problems())
 def test_fallback_without_hubs_is_exact_too(problem):
     vols, slots = problem
-    old = assignment_module._HUB_PAIRS
-    assignment_module._HUB_PAIRS = 0
+    old = assignment_module._HUB_PAIRS, assignment_module._TYPE_PAIRS
+    assignment_module._HUB_PAIRS = assignment_module._TYPE_PAIRS = 0
     try:
         result = assign(vols, slots, k=1, max_rounds=8)
     finally:
-        assignment_module._HUB_PAIRS = old
+        assignment_module._HUB_PAIRS, assignment_module._TYPE_PAIRS = old
     check_invariants(vols, slots, result)
     filled, _ = dense_optimum(vols, slots)
     if result.max_filled:
