@@ -113,9 +113,17 @@ def test_who_is_served_by_the_rollup(
     rollup.rebuild()
     plan = queries._rollup_plan
     assert plan(people["street_admin"], "unit", None, TWO_HOURS) == ("unit", ["330106001"])
+    # Months, streets and communities from the smallest rows that hold the community.
+    assert plan(people["street_admin"], "month", None, TWO_HOURS) == ("category", ["330106001"])
+    assert plan(people["street_admin"], "grid", None, TWO_HOURS) == ("grid", ["330106001"])
+    assert plan(people["street_admin"], "community", casebook.tree.grid11, TWO_HOURS) == (
+        "grid",
+        ["330106001"],
+    )
     assert plan(everyone[-1], "category", None, TWO_HOURS) == ("category", None)
     # A grid's scope is finer than the unit and category rows (keyed by community): live.
     assert plan(people["grid_worker"], "grid", None, TWO_HOURS) == ("grid", ["330106001001001"])
+    assert plan(people["grid_worker"], "month", None, TWO_HOURS) == ("grid", ["330106001001001"])
     assert plan(people["grid_worker"], "unit", None, TWO_HOURS) is None
     assert plan(people["street_admin"], "unit", casebook.tree.grid11, TWO_HOURS) is None
     # Accounts of units see cases through support units and whistles: live.
@@ -203,7 +211,7 @@ def test_the_sweeper_builds_it_once_and_follows_the_settings(
     assert out.getvalue() == "cases in the rollup: 7\n"
     assert CaseStatState.objects.get().response_minutes == 180
     assert queries._rollup_plan(people["street_admin"], "month", None, three_hours) == (
-        "grid",
+        "category",
         ["330106001"],
     )
     rolled = queries.breakdown(people["street_admin"], "grid", period=MARCH, now=NOW)

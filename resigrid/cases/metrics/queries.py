@@ -265,12 +265,14 @@ def _rollup_plan(
         return None
     if UnitAccount.objects.filter(user=user).exists():
         return None
+    # The unit and category rows are keyed by community: a grid's scope needs the grid rows.
+    lengths = [len(p) for p in prefixes or []] + ([len(area.scope_prefix)] if area else [])
+    by_community = not lengths or max(lengths) <= rollup.COMMUNITY
     dim = DIM_OF[by]
-    if dim != "grid":
-        # The unit and category rows are keyed by community: a grid's scope needs the grid rows.
-        lengths = [len(p) for p in prefixes or []] + ([len(area.scope_prefix)] if area else [])
-        if lengths and max(lengths) > rollup.COMMUNITY:
-            return None
+    if dim != "grid" and not by_community:
+        return None
+    if by in ("month", "street", "community") and by_community:
+        dim = "category"  # the smallest rows that still hold the community (day × 6 or so)
     return dim, prefixes
 
 

@@ -318,7 +318,14 @@ def rebuild() -> int:
                 ),
                 batch_size=2000,
             )
-        return cases.count()
+        held = cases.count()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # The mark of most rows just changed: without fresh statistics the planner
+                # would not use the partial index of the live cases.
+                cursor.execute("ANALYZE cases_case")
+                cursor.execute("ANALYZE cases_casestat")
+        return held
 
 
 # --- reading ---
