@@ -194,19 +194,23 @@ PARAMS: Mapping[str, type[_In]] = {
 }
 
 
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return _("This field is required.")
     if kind == "greater_than":
-        return _("Must be greater than %(n)s.") % {"n": ctx["gt"]}
+        return _("Must be greater than %(n)s.") % {"n": _num(ctx["gt"])}
     if kind == "greater_than_equal":
-        return _("Must be at least %(n)s.") % {"n": ctx["ge"]}
+        return _("Must be at least %(n)s.") % {"n": _num(ctx["ge"])}
     if kind == "less_than":
-        return _("Must be less than %(n)s.") % {"n": ctx["lt"]}
+        return _("Must be less than %(n)s.") % {"n": _num(ctx["lt"])}
     if kind == "less_than_equal":
-        return _("Must be at most %(n)s.") % {"n": ctx["le"]}
+        return _("Must be at most %(n)s.") % {"n": _num(ctx["le"])}
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return _("Must be a whole number.")
     if kind in ("float_parsing", "float_type", "finite_number"):
