@@ -19,18 +19,33 @@ from resigrid.alerts.distribution import TOPIC
 from resigrid.alerts.models import Recipient, RecipientQuerySet
 from resigrid.core import pii
 from resigrid.notify import links
+from resigrid.people.models import Person
 
 if TYPE_CHECKING:
     from resigrid.notify.models import Delivery
 
 
-def _recipients(message_id: int, user_id: int | None, address_enc: str) -> RecipientQuerySet:
-    rows = Recipient.objects.filter(message_id=message_id)
+def _recipients(
+    source: str, message_id: int, user_id: int | None, address_enc: str
+) -> RecipientQuerySet:
+    """The recipients a delivery reached: by alert first (the message's source, so the unique
+    (alert, user) and (alert, person) indexes find them among 100,000), then by message."""
+    kind, _sep, pk = source.partition(":")
+    if kind != "alert" or not pk.isdigit():
+        return Recipient.objects.none()
+    rows = Recipient.objects.filter(alert_id=int(pk), message_id=message_id)
     if user_id is not None:
         return rows.filter(user_id=user_id)
     if address_enc:
         phone = pii.decrypt(address_enc)
-        return rows.filter(person__phone_hash=pii.keyed_hash(phone)) if phone else rows.none()
+        if not phone:
+            return rows.none()
+        # The people with that number first (phone_hash index), then their rows through the
+        # (alert, person) unique index: a join would walk all the alert's recipients.
+        people = list(
+            Person.objects.filter(phone_hash=pii.keyed_hash(phone)).values_list("pk", flat=True)
+        )
+        return rows.filter(person_id__in=people)
     return rows.none()
 
 
@@ -46,7 +61,9 @@ def ack_link(delivery: Delivery) -> str | None:
     if delivery.robot_id is not None:
         return None
     recipient = (
-        _recipients(delivery.message_id, delivery.user_id, delivery.address_enc)
+        _recipients(
+            delivery.message.source, delivery.message_id, delivery.user_id, delivery.address_enc
+        )
         .order_by("pk")
         .only("pk")
         .first()
@@ -58,7 +75,7 @@ def record_delivered(event: links.DeliveryEvent) -> int:
     """Set delivered_at (and read_at) of the matching recipients: idempotent, and the earliest
     time wins (the inbox may have been written before the email went out). Returns rows
     changed."""
-    rows = _recipients(event.message_id, event.user_id, event.address_enc)
+    rows = _recipients(event.source, event.message_id, event.user_id, event.address_enc)
     changed = 0
     if event.delivered_at is not None:
         changed += _earliest(rows, "delivered_at", event.delivered_at)

@@ -36,6 +36,7 @@ class DeliveryEvent:
     delivery_id: int
     message_id: int
     topic: str
+    source: str  # the message's source, e.g. "alert:42"
     channel: str
     user_id: int | None
     address_enc: str  # an encrypted phone number (SMS without an account), else ""
@@ -92,6 +93,7 @@ def delivered(
         delivery_id=delivery.pk,
         message_id=delivery.message_id,
         topic=topic,
+        source=delivery.message.source,
         channel=delivery.channel,
         user_id=delivery.user_id,
         address_enc=delivery.address_enc,
