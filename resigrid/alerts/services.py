@@ -111,7 +111,7 @@ def approve(*, actor: Any, alert_id: int) -> Alert:
     return alert
 
 
-def _identifier(alert: Alert, sent: dt.datetime) -> str:
+def identifier_for(alert: Alert, sent: dt.datetime) -> str:
     """The GB/T 35965.1 identifier with the next serial of this issuer in this second. The
     issuer's area row is locked (NO KEY: rows pointing at the area are not held up) until the
     transaction ends, so two publications by one issuer in the same second take turns and the
@@ -129,7 +129,7 @@ def _identifier(alert: Alert, sent: dt.datetime) -> str:
 
 def _publish(alert: Alert, *, actor: Any, now: dt.datetime, action: str = "publish") -> None:
     sent = now.replace(microsecond=0)
-    alert.identifier = _identifier(alert, sent)
+    alert.identifier = identifier_for(alert, sent)
     alert.sent = sent
     alert.state = State.PUBLISHED
     alert.published_by, alert.published_at = _user(actor), now

@@ -32,6 +32,7 @@ from resigrid.areas.models import Area, Building
 from resigrid.orgs.models import Unit, UnitAccount
 from resigrid.people.models import Household, Person, Volunteer
 from resigrid.web.demo import geometry, population
+from resigrid.web.demo.alerts import seed_alerts
 from resigrid.web.demo.cases import seed_cases
 from resigrid.web.demo.monitoring import seed_monitoring
 from resigrid.web.demo.names import ROAD_NAMES, community_name, full_name, grid_name
@@ -192,6 +193,7 @@ def build_demo(
         summary.registry.update(
             seed_monitoring(seed=seed, community_ids=[c.pk for c in tree.communities])
         )
+        summary.registry.update(seed_alerts(seed=seed, street_id=tree.street.pk))
     summary.logins = demo_logins()
     return summary
 
