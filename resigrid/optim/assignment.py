@@ -138,7 +138,9 @@ class _Lists:
 
     def put(self, owners: IntArray, found: tuple[IntArray, IntArray, IntArray, BoolArray]) -> None:
         o, x, d, complete = found
-        keep = ~np.isin(self.owner, owners)
+        mine = np.zeros(self.k.size, dtype=bool)
+        mine[owners] = True
+        keep = ~mine[self.owner]
         self.owner = np.concatenate([self.owner[keep], o])
         self.other = np.concatenate([self.other[keep], x])
         self.metres = np.concatenate([self.metres[keep], d])
@@ -225,16 +227,30 @@ class _Solver:
         return self._type_trees[t]
 
     def fill_slots(self, slots: IntArray, k: int) -> None:
+        if not slots.size:
+            return
         self.fwd.k[slots] = k
         if self.typed:
             types = self.slot_type[slots]
-            for t in np.unique(types).tolist():
-                rows = slots[types == t]
-                pool, tree = self.type_pool(int(t))
-                if tree is None:
-                    self.fwd.put(rows, (_EMPTY, _EMPTY, _EMPTY, np.ones(rows.size, dtype=bool)))
-                    continue
-                self.fwd.put(rows, _knn(self.s_xyz, rows, pool, tree, k, _everyone))
+            order = np.argsort(types, kind="stable")
+            bounds = np.flatnonzero(np.diff(types[order])) + 1
+            parts: list[tuple[IntArray, IntArray, IntArray]] = []
+            complete = np.ones(self.p.n_slots, dtype=bool)
+            for rows in np.split(slots[order], bounds):
+                pool, tree = self.type_pool(int(self.slot_type[rows[0]]))
+                if tree is not None:
+                    o, x, d, done = _knn(self.s_xyz, rows, pool, tree, k, _everyone)
+                    parts.append((o, x, d))
+                    complete[rows] = done
+            self.fwd.put(
+                slots,
+                (
+                    np.concatenate([_EMPTY, *(q[0] for q in parts)]),
+                    np.concatenate([_EMPTY, *(q[1] for q in parts)]),
+                    np.concatenate([_EMPTY, *(q[2] for q in parts)]),
+                    complete[slots],
+                ),
+            )
             return
         masks = self.p.s_skills[slots] if self._per_mask else np.zeros(slots.size, np.int64)
         for mask in np.unique(masks).tolist():
@@ -268,7 +284,11 @@ class _Solver:
         self.rev.k[vols] = k
         tree = cKDTree(self.s_xyz[group_slots])
         o, x, d, complete = _knn(self.v_xyz, vols, group_slots, tree, k, self.p.eligible)
-        keep = ~(np.isin(self.rev.owner, vols) & np.isin(self.rev.other, group_slots))
+        vmask = np.zeros(self.p.n_volunteers, dtype=bool)
+        vmask[vols] = True
+        smask = np.zeros(self.p.n_slots, dtype=bool)
+        smask[group_slots] = True
+        keep = ~(vmask[self.rev.owner] & smask[self.rev.other])
         self.rev.owner = np.concatenate([self.rev.owner[keep], o])
         self.rev.other = np.concatenate([self.rev.other[keep], x])
         self.rev.metres = np.concatenate([self.rev.metres[keep], d])
