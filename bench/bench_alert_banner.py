@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -156,7 +157,7 @@ def main() -> int:
     # The same SQL, raw: what the ORM adds is the difference.
     from resigrid.alerts.choices import State
 
-    def sql_for(user: User) -> tuple[str, tuple[object, ...]]:
+    def sql_for(user: User) -> tuple[str, tuple[Any, ...]]:
         qs = (
             Recipient.objects.filter(
                 user_id=user.pk, acknowledged_at__isnull=True, alert__state=State.PUBLISHED
