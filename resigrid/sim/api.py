@@ -68,21 +68,33 @@ def _user(request: HttpRequest) -> Any:
 def _scenario(s: Scenario) -> dict[str, Any]:
     latest = reads.latest_run(s)
     return {
-        "id": s.pk, "kind": s.kind, "name": s.name, "area_code": s.area.code,
-        "area_name": s.area.name, "params": s.params, "strategies": s.strategies,
-        "created_at": s.created_at.isoformat(), "latest_run_id": latest.pk if latest else None,
-    }  # fmt: skip
+        "id": s.pk,
+        "kind": s.kind,
+        "name": s.name,
+        "area_code": s.area.code,
+        "area_name": s.area.name,
+        "params": s.params,
+        "strategies": s.strategies,
+        "created_at": s.created_at.isoformat(),
+        "latest_run_id": latest.pk if latest else None,
+    }
 
 
 def _run(r: Run) -> dict[str, Any]:
     return {
-        "id": r.pk, "scenario_id": r.scenario_id, "state": r.state, "progress": r.progress,
-        "message": r.message, "seed": r.seed, "replicates": r.replicates,
+        "id": r.pk,
+        "scenario_id": r.scenario_id,
+        "state": r.state,
+        "progress": r.progress,
+        "message": r.message,
+        "seed": r.seed,
+        "replicates": r.replicates,
         "started_at": r.started_at.isoformat() if r.started_at else None,
         "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-        "error_code": r.error_code, "error_text": r.error_text,
+        "error_code": r.error_code,
+        "error_text": r.error_text,
         "snapshot_counts": r.snapshot_counts,
-    }  # fmt: skip
+    }
 
 
 @router.get("/scenarios", response={200: list[ScenarioOut], 403: ErrorOut})
@@ -97,9 +109,13 @@ def create_scenario(request: HttpRequest, payload: ScenarioIn) -> Status[dict[st
     user = _user(request)
     area = reads.area_for(user, payload.area_code)
     scenario = services.create_scenario(
-        actor=user, kind=payload.kind, name=payload.name, area=area, params=payload.params,
+        actor=user,
+        kind=payload.kind,
+        name=payload.name,
+        area=area,
+        params=payload.params,
         strategies=payload.strategies,
-    )  # fmt: skip
+    )
     return Status(201, _scenario(scenario))
 
 

@@ -1,4 +1,5 @@
-"""Scenarios (what to simulate, on which area) and their runs (state, progress, snapshot, results)."""
+"""Scenarios (what to simulate, on which area) and their runs (state, progress, snapshot and
+results)."""
 
 from __future__ import annotations
 

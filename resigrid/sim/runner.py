@@ -63,9 +63,13 @@ def _compute(run: Run, snap: snapshot.Snapshot, progress: _Progress) -> dict[str
     scenario = run.scenario
     if scenario.kind == Kind.EPIDEMIC:
         return compute.epidemic(
-            snap, scenario.params, scenario.strategies, replicates=run.replicates,
-            seed=run.seed, progress=progress,
-        )  # fmt: skip
+            snap,
+            scenario.params,
+            scenario.strategies,
+            replicates=run.replicates,
+            seed=run.seed,
+            progress=progress,
+        )
     if scenario.kind == Kind.EVACUATION:
         data = None
         if scenario.road_file:
@@ -85,9 +89,11 @@ def execute(run_id: int) -> str:
         snap = snapshot.take(run.scenario.area)
         counts = snap.counts()
         Run.objects.filter(pk=run.pk).update(
-            snapshot=snap.to_bytes(), snapshot_counts=counts,
-            progress=3, message=snapshot.describe(counts),
-        )  # fmt: skip
+            snapshot=snap.to_bytes(),
+            snapshot_counts=counts,
+            progress=3,
+            message=snapshot.describe(counts),
+        )
         results = _compute(run, snap, progress)
     except EngineInputError as exc:
         _fail(run, exc.code, engine_message(exc))
@@ -100,7 +106,10 @@ def execute(run_id: int) -> str:
         _fail(run, "internal", _("The run failed unexpectedly: %(error)s") % {"error": exc})
         return RunState.FAILED
     Run.objects.filter(pk=run.pk).update(
-        state=RunState.DONE, results=results, progress=100, finished_at=timezone.now(),
+        state=RunState.DONE,
+        results=results,
+        progress=100,
+        finished_at=timezone.now(),
         message=_("Finished."),
-    )  # fmt: skip
+    )
     return RunState.DONE

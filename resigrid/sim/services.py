@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -97,15 +96,19 @@ def create_scenario(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     if road_file is not None:
-        scenario.road_file.save(os.path.basename(road_file.name or "roads"), road_file, save=False)
+        scenario.road_file.save(Path(road_file.name or "roads").name, road_file, save=False)
     scenario.save()
     return scenario
 
 
 def update_scenario(
-    *, actor: Any, scenario: Scenario, name: str | None = None, params: Any = None,
+    *,
+    actor: Any,
+    scenario: Scenario,
+    name: str | None = None,
+    params: Any = None,
     strategies: Any = None,
-) -> Scenario:  # fmt: skip
+) -> Scenario:
     _check_area(actor, scenario.area)
     new_name = _check_name(name) if name is not None else scenario.name
     clean_params, clean_strategies = schemas.clean(
@@ -127,17 +130,24 @@ def _check_memory(scenario: Scenario, residents: int, replicates: int) -> None:
         return
     grids = Area.objects.filter(code__startswith=scenario.area.scope_prefix, level=Level.GRID)
     needed = estimate_bytes(
-        residents, int(scenario.params.get("days", 120)), grids.count(), replicates,
-        len(scenario.strategies), 1,
-    )  # fmt: skip
+        residents,
+        int(scenario.params.get("days", 120)),
+        grids.count(),
+        replicates,
+        len(scenario.strategies),
+        1,
+    )
     limit = int(0.8 * available_bytes())
     if needed > limit:
         raise engine_failure(
             EngineInputError(
-                "ensemble_memory", "too large", field="replicates",
-                needed_mb=round(needed / 2**20), limit_mb=round(limit / 2**20),
+                "ensemble_memory",
+                "too large",
+                field="replicates",
+                needed_mb=round(needed / 2**20),
+                limit_mb=round(limit / 2**20),
             )
-        )  # fmt: skip
+        )
 
 
 def start_run(
@@ -147,11 +157,16 @@ def start_run(
     _check_area(actor, scenario.area)
     default = int(scenario.params.get("replicates", 1)) if scenario.kind == Kind.EPIDEMIC else 1
     replicates = default if replicates is None else replicates
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or not (
-        1 <= replicates <= schemas.MAX_REPLICATES
+    if (
+        isinstance(replicates, bool)
+        or not isinstance(replicates, int)
+        or not (1 <= replicates <= schemas.MAX_REPLICATES)
     ):
-        raise _fail("replicates", _("Replicates must be a whole number between 1 and %(n)s.")
-                    % {"n": schemas.MAX_REPLICATES})  # fmt: skip
+        raise _fail(
+            "replicates",
+            _("Replicates must be a whole number between 1 and %(n)s.")
+            % {"n": schemas.MAX_REPLICATES},
+        )
     seed = 0 if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
         raise _fail("seed", _("The seed must be a whole number between 0 and 2147483647."))
@@ -165,10 +180,12 @@ def start_run(
         if scenario.runs.filter(state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
             raise ConflictError(_("A run of this scenario is already under way."))
         run = Run.objects.create(
-            scenario=scenario, seed=seed, replicates=replicates,
+            scenario=scenario,
+            seed=seed,
+            replicates=replicates,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             message=_("Waiting for a worker."),
-        )  # fmt: skip
+        )
         transaction.on_commit(functools.partial(_enqueue, run.pk))
     return run
 
@@ -191,7 +208,8 @@ def _location(run: Run, point: dict[str, Any]) -> tuple[float, float]:
     """The building's or grid's position; else the grid's or the scenario area's centroid."""
     if point.get("lon") is not None and point.get("lat") is not None:
         return float(point["lon"]), float(point["lat"])
-    grid = Area.objects.filter(pk=point.get("grid_id")).first() if point.get("grid_id") else None
+    grid_id = point.get("grid_id")
+    grid = Area.objects.filter(pk=int(grid_id)).first() if grid_id else None
     for area in (grid, run.scenario.area):
         if area is not None and area.centroid_lon is not None and area.centroid_lat is not None:
             return float(area.centroid_lon), float(area.centroid_lat)
@@ -218,17 +236,19 @@ def open_case(
     point = risk_point(run, kind, point_id)
     lon, lat = _location(run, point)
     title = _("Risk point: %(name)s") % {"name": point.get("name") or point_id}
-    description = _(
-        "Found by the simulation \"%(scenario)s\" (run %(run)s): %(reason)s %(url)s"
-    ) % {
+    description = _('Found by the simulation "%(scenario)s" (run %(run)s): %(reason)s %(url)s') % {
         "scenario": run.scenario.name,
         "run": run.pk,
         "reason": point.get("reason", ""),
         "url": case_url,
     }
     report = Report(
-        category=category, title=title[:120], description=description.strip()[:4000],
-        lon=lon, lat=lat, source=Source.INSPECTION,
-    )  # fmt: skip
+        category=category,
+        title=title[:120],
+        description=description.strip()[:4000],
+        lon=lon,
+        lat=lat,
+        source=Source.INSPECTION,
+    )
     with transaction.atomic():
         return report_case(actor=actor, report=report)

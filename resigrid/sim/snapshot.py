@@ -32,7 +32,11 @@ from resigrid.sim.engine.population import (
     Population,
 )
 
-NEED_KIND = {Need.MEDICINES: NEED_MEDICINE, Need.MOBILITY: NEED_MOBILITY, Need.OXYGEN: NEED_OXYGEN}
+NEED_KIND: dict[str, int] = {
+    Need.MEDICINES: NEED_MEDICINE,
+    Need.MOBILITY: NEED_MOBILITY,
+    Need.OXYGEN: NEED_OXYGEN,
+}
 
 
 @dataclass(frozen=True)
@@ -182,11 +186,15 @@ def take(area: Area, today: dt.date | None = None) -> Snapshot:
         DepotItem.objects.filter(depot__area__code__startswith=prefix)
         .with_balances()
         .order_by("pk")
-        .values_list(
-            "item__code", "item__name", "item__uom", "available", "depot__area_id",
+        .values_list(  # type: ignore[misc]  # `available` is an annotation
+            "item__code",
+            "item__name",
+            "item__uom",
+            "available",
+            "depot__area_id",
             "depot__area__level",
         )
-    )  # fmt: skip
+    )
     return Snapshot(
         age=np.array([_age(p[4], today) for p in people], dtype=np.int16),
         household=np.array([p[1] for p in people], dtype=np.int64),
@@ -197,9 +205,11 @@ def take(area: Area, today: dt.date | None = None) -> Snapshot:
         need=np.array([need_of.get(p[0], 0) for p in people], dtype=np.int8).reshape(n),
         bld_id=np.array(bld_ids, dtype=np.int64),
         bld_name=_strings(
-            [snap_bld[b].name if b in snap_bld else _("Household %(n)s") % {"n": -b}
-             for b in bld_ids]
-        ),  # fmt: skip
+            [
+                snap_bld[b].name if b in snap_bld else _("Household %(n)s") % {"n": -b}
+                for b in bld_ids
+            ]
+        ),
         bld_lon=np.array([c[0] for c in coords], dtype=np.float64),
         bld_lat=np.array([c[1] for c in coords], dtype=np.float64),
         bld_grid=np.array([bld_grid[b] for b in bld_ids], dtype=np.int64),
@@ -225,6 +235,15 @@ def describe(counts: dict[str, Any]) -> str:
         "%(residents)s residents in %(households)s households, %(buildings)s buildings, "
         "%(grids)s grids, %(vulnerable)s vulnerable, %(shelters)s shelters, "
         "%(stock_rows)s stock lines"
-    ) % {k: counts.get(k, 0) for k in (
-        "residents", "households", "buildings", "grids", "vulnerable", "shelters", "stock_rows"
-    )}  # fmt: skip
+    ) % {
+        k: counts.get(k, 0)
+        for k in (
+            "residents",
+            "households",
+            "buildings",
+            "grids",
+            "vulnerable",
+            "shelters",
+            "stock_rows",
+        )
+    }

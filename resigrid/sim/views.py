@@ -56,25 +56,34 @@ def scenario_create(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     initial = {"params": json.dumps(defaults.PARAMS[kind], ensure_ascii=False, indent=1)}
     if kind == Kind.EPIDEMIC:
-        initial["strategies"] = json.dumps(defaults.EPIDEMIC_STRATEGIES, ensure_ascii=False,
-                                           indent=1)  # fmt: skip
-    form = ScenarioForm(request.POST or None, request.FILES or None, user=request.user, kind=kind,
-                        initial=initial)  # fmt: skip
+        initial["strategies"] = json.dumps(
+            defaults.EPIDEMIC_STRATEGIES, ensure_ascii=False, indent=1
+        )
+    form = ScenarioForm(
+        request.POST or None, request.FILES or None, user=request.user, kind=kind, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             scenario = services.create_scenario(
-                actor=request.user, kind=kind, name=data["name"], area=data["area"],
-                params=data["params"], strategies=data.get("strategies") or [],
+                actor=request.user,
+                kind=kind,
+                name=data["name"],
+                area=data["area"],
+                params=data["params"],
+                strategies=data.get("strategies") or [],
                 road_file=data.get("road_file"),
-            )  # fmt: skip
+            )
         except ValidationFailed as exc:
-            for field, problems in (exc.errors or {exc.field or "params": [exc.message]}).items():
-                target = field.split(".")[0]
-                target = target if target in form.fields else None
+            problems_by_field = exc.errors or {exc.field or "params": [str(exc.message)]}
+            for field, problems in problems_by_field.items():
+                head = field.split(".")[0]
+                target = head if head in form.fields else None
                 for problem in problems:
-                    form.add_error(target, f"{field}: {problem}" if target is None or
-                                   "." in field else str(problem))  # fmt: skip
+                    form.add_error(
+                        target,
+                        f"{field}: {problem}" if target is None or "." in field else str(problem),
+                    )
         except PermissionDeniedError as exc:
             raise PermissionDenied(str(exc.message)) from None
         else:
@@ -88,8 +97,9 @@ def _grid_shapes(area: Area) -> list[dict[str, Any]]:
 
 
 def _categories() -> list[tuple[str, str]]:
-    return list(Category.objects.active().leaves().order_by("sort", "code")
-                .values_list("code", "name"))  # fmt: skip
+    return list(
+        Category.objects.active().leaves().order_by("sort", "code").values_list("code", "name")
+    )
 
 
 @login_required
@@ -139,7 +149,9 @@ def run_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404(_("This run has no results."))
     name = f"simulation-{run.scenario_id}-{run.pk}"
     if fmt == "json":
-        response: HttpResponse = JsonResponse(run.results, json_dumps_params={"ensure_ascii": False})
+        response: HttpResponse = JsonResponse(
+            run.results, json_dumps_params={"ensure_ascii": False}
+        )
         response["Content-Disposition"] = f'attachment; filename="{name}.json"'
         return response
     response = HttpResponse(
@@ -161,10 +173,13 @@ def run_case(request: HttpRequest, pk: int) -> HttpResponse:
     url = request.build_absolute_uri(reverse("sim:detail", args=[run.scenario_id]))
     try:
         case = services.open_case(
-            actor=request.user, run=run, kind=form.cleaned_data["kind"],
-            point_id=form.cleaned_data["point"], category=form.cleaned_data["category"],
+            actor=request.user,
+            run=run,
+            kind=form.cleaned_data["kind"],
+            point_id=form.cleaned_data["point"],
+            category=form.cleaned_data["category"],
             case_url=url,
-        )  # fmt: skip
+        )
     except ValidationFailed as exc:
         messages.error(request, str(exc.message))
         return redirect("sim:detail", pk=run.scenario_id)

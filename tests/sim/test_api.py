@@ -16,22 +16,34 @@ from tests.sim.conftest import World
 pytestmark = pytest.mark.django_db
 
 
-def test_create_run_and_results(client_for: Any, secretary: User, world: World,
-                                django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_create_run_and_results(
+    client_for: Any, secretary: User, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     client = client_for(secretary)
-    made = client.post("/api/sim/scenarios", {
-        "kind": "supplies", "name": "水", "area_code": world.tree.community1.code,
-        "params": {"days": 10, "items": [{"item": "瓶装水", "per_household": 0.5}]},
-    }, content_type="application/json")  # fmt: skip
+    made = client.post(
+        "/api/sim/scenarios",
+        {
+            "kind": "supplies",
+            "name": "水",
+            "area_code": world.tree.community1.code,
+            "params": {"days": 10, "items": [{"item": "瓶装水", "per_household": 0.5}]},
+        },
+        content_type="application/json",
+    )
     assert made.status_code == 201, made.content
     body = made.json()
-    assert (body["kind"], body["area_name"], body["latest_run_id"]) == ("supplies", "东湖社区", None)
+    assert (body["kind"], body["area_name"], body["latest_run_id"]) == (
+        "supplies",
+        "东湖社区",
+        None,
+    )
     assert body["params"]["items"][0]["per_household"] == 0.5
     pk = body["id"]
     assert [s["id"] for s in client.get("/api/sim/scenarios").json()] == [pk]
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post(f"/api/sim/scenarios/{pk}/runs", {"seed": 3},
-                              content_type="application/json")  # fmt: skip
+        started = client.post(
+            f"/api/sim/scenarios/{pk}/runs", {"seed": 3}, content_type="application/json"
+        )
     assert started.status_code == 202
     run_id = started.json()["id"]
     status = client.get(f"/api/sim/runs/{run_id}").json()
@@ -45,11 +57,17 @@ def test_create_run_and_results(client_for: Any, secretary: User, world: World,
 
 def test_bad_input_422(client_for: Any, secretary: User, world: World) -> None:
     client = client_for(secretary)
-    answer = client.post("/api/sim/scenarios", {
-        "kind": "epidemic", "name": "x", "area_code": world.tree.community1.code,
-        "params": {"r0": 1000, "days": 0},
-        "strategies": [{"name": "a"}, {"name": "a"}],
-    }, content_type="application/json")  # fmt: skip
+    answer = client.post(
+        "/api/sim/scenarios",
+        {
+            "kind": "epidemic",
+            "name": "x",
+            "area_code": world.tree.community1.code,
+            "params": {"r0": 1000, "days": 0},
+            "strategies": [{"name": "a"}, {"name": "a"}],
+        },
+        content_type="application/json",
+    )
     assert answer.status_code == 422
     assert answer.json()["detail"] == [
         {"loc": ["body", "params.r0"], "msg": "Must be at most 20.", "type": "value_error"},
@@ -58,24 +76,47 @@ def test_bad_input_422(client_for: Any, secretary: User, world: World) -> None:
     assert Scenario.objects.count() == 0
 
 
-def test_scope(client_for: Any, secretary: User, world: World, tree: Tree,
-               community_staff: User, outsider: User) -> None:  # fmt: skip
-    scenario = Scenario.objects.create(kind="supplies", name="s", area=tree.community1,
-                                       params={"days": 3, "items": [{"item": "W001"}]})  # fmt: skip
+def test_scope(
+    client_for: Any,
+    secretary: User,
+    world: World,
+    tree: Tree,
+    community_staff: User,
+    outsider: User,
+) -> None:
+    scenario = Scenario.objects.create(
+        kind="supplies",
+        name="s",
+        area=tree.community1,
+        params={"days": 3, "items": [{"item": "W001"}]},
+    )
     other = UserFactory(username="sec2")
     bind(other, tree.community2, Role.COMMUNITY_SECRETARY)
     c = client_for(other)
     assert c.get(f"/api/sim/scenarios/{scenario.pk}").status_code == 404
-    assert c.post(f"/api/sim/scenarios/{scenario.pk}/runs", {},
-                  content_type="application/json").status_code == 404  # fmt: skip
+    assert (
+        c.post(
+            f"/api/sim/scenarios/{scenario.pk}/runs", {}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert c.get("/api/sim/scenarios").json() == []
-    assert c.post("/api/sim/scenarios", {"kind": "supplies", "name": "n",
-                  "area_code": tree.community1.code, "params": {}},
-                  content_type="application/json").status_code == 404  # fmt: skip
+    assert (
+        c.post(
+            "/api/sim/scenarios",
+            {"kind": "supplies", "name": "n", "area_code": tree.community1.code, "params": {}},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     c = client_for(community_staff)
     assert c.get(f"/api/sim/scenarios/{scenario.pk}").status_code == 403
-    assert c.post(f"/api/sim/scenarios/{scenario.pk}/runs", {},
-                  content_type="application/json").status_code == 403  # fmt: skip
+    assert (
+        c.post(
+            f"/api/sim/scenarios/{scenario.pk}/runs", {}, content_type="application/json"
+        ).status_code
+        == 403
+    )
     assert c.get("/api/sim/scenarios").status_code == 403
     assert client_for(outsider).get("/api/sim/scenarios").status_code == 403
     assert Run.objects.count() == 0

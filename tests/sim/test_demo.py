@@ -16,12 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_scenarios_run(django_capture_on_commit_callbacks: Any) -> None:
-    call_command("seed_demo", "--residents", "2000", "--grids", "4", "--communities", "1",
-                 stdout=StringIO())  # fmt: skip
+    call_command(
+        "seed_demo", "--residents", "2000", "--grids", "4", "--communities", "1", stdout=StringIO()
+    )
     scenarios = list(Scenario.objects.order_by("pk"))
     assert [s.kind for s in scenarios] == ["epidemic", "evacuation", "supplies"]
     assert [s["name"] for s in scenarios[0].strategies] == [
-        "不干预", "隔离+检测", "网格封控(7天内3例)", "重点人群优先接种"]  # fmt: skip
+        "不干预",
+        "隔离+检测",
+        "网格封控(7天内3例)",
+        "重点人群优先接种",
+    ]
     assert scenarios[1].params["hazard"]["type"] in ("Polygon", "MultiPolygon")
     assert scenarios[2].params["days"] == 14
     assert Run.objects.count() == 0  # not run at seed time

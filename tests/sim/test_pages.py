@@ -35,25 +35,38 @@ def test_list_and_create(client_for: Any, secretary: User, world: World) -> None
     assert "No scenarios yet." in page.content.decode()
     form = client.get("/sim/new/epidemic/")
     assert form.status_code == 200 and "Vulnerable first vaccination" in form.content.decode()
-    bad = client.post("/sim/new/epidemic/", {
-        "name": "x", "area": world.tree.community1.pk, "params": '{"r0": 1000}',
-        "strategies": '[{"name": "a"}]'})  # fmt: skip
+    bad = client.post(
+        "/sim/new/epidemic/",
+        {
+            "name": "x",
+            "area": world.tree.community1.pk,
+            "params": '{"r0": 1000}',
+            "strategies": '[{"name": "a"}]',
+        },
+    )
     assert bad.status_code == 200
     assert "params.r0: Must be at most 20." in bad.content.decode()
     assert Scenario.objects.count() == 0
-    ok = client.post("/sim/new/supplies/", {
-        "name": "封控", "area": world.tree.community1.pk,
-        "params": '{"days": 14, "items": [{"item": "W001", "per_household": 1}]}'})  # fmt: skip
+    ok = client.post(
+        "/sim/new/supplies/",
+        {
+            "name": "封控",
+            "area": world.tree.community1.pk,
+            "params": '{"days": 14, "items": [{"item": "W001", "per_household": 1}]}',
+        },
+    )
     scenario = Scenario.objects.get()
     assert ok.status_code == 302 and ok["Location"] == f"/sim/{scenario.pk}/"
     assert scenario.params["days"] == 14 and scenario.created_by == secretary
 
 
-def test_detail_results_downloads(client_for: Any, secretary: User, epidemic: Scenario,
-                                  django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_detail_results_downloads(
+    client_for: Any, secretary: User, epidemic: Scenario, django_capture_on_commit_callbacks: Any
+) -> None:
     client = client_for(secretary)
-    assert "This scenario has not been run yet." in client.get(
-        f"/sim/{epidemic.pk}/").content.decode()
+    assert (
+        "This scenario has not been run yet." in client.get(f"/sim/{epidemic.pk}/").content.decode()
+    )
     run = _done(epidemic, secretary, django_capture_on_commit_callbacks)
     html = client.get(f"/sim/{epidemic.pk}/").content.decode()
     assert 'id="best-strategy"' in html and run.results["best_text"] in html
@@ -66,11 +79,13 @@ def test_detail_results_downloads(client_for: Any, secretary: User, epidemic: Sc
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["Strategies", "Grids", "Best strategy", "Risk points"]
     assert [c.value for c in book["Strategies"]["B"][1:]] == [
-        s["rank"] for s in run.results["strategies"]]  # fmt: skip
+        s["rank"] for s in run.results["strategies"]
+    ]
 
 
-def test_run_button_and_progress(client_for: Any, secretary: User, supplies: Scenario,
-                                 django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_run_button_and_progress(
+    client_for: Any, secretary: User, supplies: Scenario, django_capture_on_commit_callbacks: Any
+) -> None:
     client = client_for(secretary)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         answer = client.post(f"/sim/{supplies.pk}/run/")
@@ -83,28 +98,40 @@ def test_run_button_and_progress(client_for: Any, secretary: User, supplies: Sce
     assert Run.objects.count() == 1
 
 
-def test_case_from_risk_point(client_for: Any, secretary: User, supplies: Scenario,
-                              django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_case_from_risk_point(
+    client_for: Any, secretary: User, supplies: Scenario, django_capture_on_commit_callbacks: Any
+) -> None:
     Category.objects.create(code="SUP", name="物资", kind="event")
     run = _done(supplies, secretary, django_capture_on_commit_callbacks)
     point = run.results["risk_points"][0]
     client = client_for(secretary)
-    answer = client.post(f"/sim/runs/{run.pk}/case/", {
-        "kind": point["kind"], "point": point["id"], "category": "SUP"})  # fmt: skip
+    answer = client.post(
+        f"/sim/runs/{run.pk}/case/",
+        {"kind": point["kind"], "point": point["id"], "category": "SUP"},
+    )
     case = Case.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/cases/{case.pk}/"
     assert case.source == "inspection" and case.category.code == "SUP"
     assert case.title == f"Risk point: {point['name']}"
     assert point["reason"] in case.description
     assert f"/sim/{supplies.pk}/" in case.description
-    unknown = client.post(f"/sim/runs/{run.pk}/case/", {
-        "kind": "item", "point": "nope", "category": "SUP"}, follow=True)  # fmt: skip
+    unknown = client.post(
+        f"/sim/runs/{run.pk}/case/",
+        {"kind": "item", "point": "nope", "category": "SUP"},
+        follow=True,
+    )
     assert "This run has no such risk point." in unknown.content.decode()
     assert Case.objects.count() == 1
 
 
-def test_scope_pages(client_for: Any, supplies: Scenario, community_staff: User, outsider: User,
-                     tree: Any, django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_scope_pages(
+    client_for: Any,
+    supplies: Scenario,
+    community_staff: User,
+    outsider: User,
+    tree: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     from resigrid.accounts.roles import Role
     from tests.factories import UserFactory, bind
 

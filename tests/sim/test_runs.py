@@ -22,14 +22,18 @@ def _run(scenario: Scenario, user: User, capture: Any, **kwargs: Any) -> Run:
     return run
 
 
-def test_epidemic_run(epidemic: Scenario, secretary: User,
-                      django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_epidemic_run(
+    epidemic: Scenario, secretary: User, django_capture_on_commit_callbacks: Any
+) -> None:
     run = _run(epidemic, secretary, django_capture_on_commit_callbacks, seed=7)
     assert (run.state, run.progress, run.error_code) == (RunState.DONE, 100, "")
     assert run.replicates == 3
     results = run.results
     assert [s["name"] for s in results["strategies"]] == [
-        "No intervention", "Isolation and testing", "Grid lockdown"]  # fmt: skip
+        "No intervention",
+        "Isolation and testing",
+        "Grid lockdown",
+    ]
     assert results["population"] == 36
     assert results["best"] in {s["name"] for s in results["strategies"]}
     assert results["best_text"].startswith(f"Best strategy: {results['best']}.")
@@ -37,13 +41,21 @@ def test_epidemic_run(epidemic: Scenario, secretary: User,
     assert {g["name"] for g in results["grids"]} == {"东湖一网格", "东湖二网格"}
     snap = Snapshot.from_bytes(run.snapshot)
     assert snap.counts() == run.snapshot_counts
-    assert run.snapshot_counts == {"residents": 36, "households": 12, "buildings": 3, "grids": 2,
-                                   "vulnerable": 6, "shelters": 2, "stock_rows": 1}  # fmt: skip
+    assert run.snapshot_counts == {
+        "residents": 36,
+        "households": 12,
+        "buildings": 3,
+        "grids": 2,
+        "vulnerable": 6,
+        "shelters": 2,
+        "stock_rows": 1,
+    }
     assert np.array_equal(np.sort(snap.age), np.sort(snap.age))
 
 
-def test_evacuation_run(evacuation: Scenario, secretary: User,
-                        django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_evacuation_run(
+    evacuation: Scenario, secretary: User, django_capture_on_commit_callbacks: Any
+) -> None:
     run = _run(evacuation, secretary, django_capture_on_commit_callbacks)
     assert (run.state, run.progress) == (RunState.DONE, 100), run.error_text
     results = run.results
@@ -53,8 +65,9 @@ def test_evacuation_run(evacuation: Scenario, secretary: User,
     assert all(s["load"] <= s["capacity"] for s in results["shelters"])
 
 
-def test_supplies_run(supplies: Scenario, secretary: User,
-                      django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
+def test_supplies_run(
+    supplies: Scenario, secretary: User, django_capture_on_commit_callbacks: Any
+) -> None:
     run = _run(supplies, secretary, django_capture_on_commit_callbacks)
     assert (run.state, run.progress) == (RunState.DONE, 100), run.error_text
     plan = run.results["prepositioned"][0]

@@ -21,17 +21,22 @@ NAMES = {
 }
 STRATEGIES: list[dict[str, Any]] = [
     {"name": "不干预"},
-    {"name": "隔离+检测", "testing": {"daily_probability": 0.2},
-     "isolation": {"household_factor": 0.3}},
-    {"name": "网格封控(7天内3例)", "grid_lockdown": {"threshold": 3, "window_days": 7,
-                                                    "duration_days": 14}},
+    {
+        "name": "隔离+检测",
+        "testing": {"daily_probability": 0.2},
+        "isolation": {"household_factor": 0.3},
+    },
+    {
+        "name": "网格封控(7天内3例)",
+        "grid_lockdown": {"threshold": 3, "window_days": 7, "duration_days": 14},
+    },
     {"name": "重点人群优先接种", "vaccination": {"daily_doses": 50, "vulnerable_first": True}},
-]  # fmt: skip
+]
 SUPPLY_ITEMS: list[dict[str, Any]] = [
     {"item": "W001", "per_household": 0.3},  # a case of 24 bottles every three days
     {"item": "F001", "per_household": 0.15},
     {"item": "M001", "per_medicine": 1 / 14},  # a two-week pack per chronic patient
-]  # fmt: skip
+]
 
 
 def flood_polygon(community: Area) -> dict[str, Any] | None:
@@ -39,9 +44,10 @@ def flood_polygon(community: Area) -> dict[str, Any] | None:
     60 % of the shelters' places can take, wrapped in a polygon that leaves every shelter dry."""
     prefix = community.scope_prefix
     shelters = list(
-        Facility.objects.filter(area__code__startswith=prefix, kind=FacilityKind.SHELTER,
-                                capacity__gt=0).values_list("lon", "lat", "capacity")
-    )  # fmt: skip
+        Facility.objects.filter(
+            area__code__startswith=prefix, kind=FacilityKind.SHELTER, capacity__gt=0
+        ).values_list("lon", "lat", "capacity")
+    )
     rows = list(
         Building.objects.filter(grid__code__startswith=prefix)
         .annotate(n=Count("person_set"))
@@ -50,12 +56,13 @@ def flood_polygon(community: Area) -> dict[str, Any] | None:
     )
     if not shelters or not rows:
         return None
-    def dryness(r: tuple[float, float, int]) -> float:
+
+    def dryness(r: tuple[float, float, Any]) -> float:
         return min((r[0] - lon) ** 2 + (r[1] - lat) ** 2 for lon, lat, _c in shelters)
 
     seed = max(rows, key=dryness)  # the building farthest from every shelter
     rows.sort(key=lambda r: (r[0] - seed[0]) ** 2 + (r[1] - seed[1]) ** 2)
-    room = 0.6 * sum(c for _lon, _lat, c in shelters)
+    room = 0.6 * sum(c or 0 for _lon, _lat, c in shelters)
     dry = MultiPoint([(lon, lat) for lon, lat, _c in shelters]).buffer(0.0003)
     taken: list[tuple[float, float]] = []
     people = 0
@@ -84,7 +91,10 @@ def seed_sim(*, community_id: int) -> dict[str, int]:
     for kind, params, strategies in rows:
         clean_params, clean_strategies = schemas.clean(kind, params, strategies)
         Scenario.objects.create(
-            kind=kind, name=NAMES[kind], area=community, params=clean_params,
+            kind=kind,
+            name=NAMES[kind],
+            area=community,
+            params=clean_params,
             strategies=clean_strategies,
-        )  # fmt: skip
+        )
     return {"sim_scenarios": len(rows)}

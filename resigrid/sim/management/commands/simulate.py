@@ -36,8 +36,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 if scenario.runs.filter(state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
                     raise ConflictError("A run of this scenario is already under way.")
-                run = Run.objects.create(scenario=scenario, seed=options["seed"],
-                                         replicates=replicates)  # fmt: skip
+                run = Run.objects.create(
+                    scenario=scenario, seed=options["seed"], replicates=replicates
+                )
         except (ConflictError, ValidationFailed) as exc:
             raise CommandError(str(exc.message)) from None
         bar = tqdm(total=100, desc=scenario.name, unit="%")
