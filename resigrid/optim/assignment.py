@@ -62,7 +62,7 @@ _MAX_SKILL_TREES = 64
 #: Bound on pairs looked at in one KD-tree query (rows × k), to bound memory.
 _QUERY_PAIRS = 2_000_000
 #: Per-type KD-trees need the eligibility of every volunteer for every slot type (checked once).
-_TYPE_PAIRS = 20_000_000
+_TYPE_PAIRS = 50_000_000
 #: Hubs need the eligibility of every volunteer for every slot type of a group.
 _HUB_PAIRS = 4_000_000
 
@@ -221,8 +221,9 @@ class _Solver:
         """Every volunteer eligible for slot type ``t``, and their KD-tree."""
         if t not in self._type_trees:
             p, rep = self.p, int(self.type_rep[t])
-            every = np.arange(p.n_volunteers, dtype=np.int64)
-            pool = every[p.eligible(every, np.full(p.n_volunteers, rep, np.int64))]
+            need = int(p.s_skills[rep])
+            skilled = np.flatnonzero((p.v_skills & need) == need).astype(np.int64)
+            pool = skilled[p.eligible(skilled, np.full(skilled.size, rep, np.int64))]
             self._type_trees[t] = (pool, cKDTree(self.v_xyz[pool]) if pool.size else None)
         return self._type_trees[t]
 
