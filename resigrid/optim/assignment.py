@@ -14,12 +14,15 @@ tasks of one volunteer is not modelled.
 Each group is a min-cost bipartite matching solved exactly by OR-Tools min-cost flow (maximum
 flow first, then the least cost) on a sparse graph:
 
-- *candidates*: the ``k`` nearest eligible volunteers of each slot and the ``k`` nearest eligible
-  slots of each volunteer (KD-trees on the unit sphere, searched wider until ``k`` eligible ones
-  are found or everyone was looked at) — the first matters when volunteers are plenty, the
-  second when they are scarce;
-- *hubs*, which make the filled count exact: slots of one group with the same skills and window
-  are one *type*; every volunteer eligible for a type gets an arc to the type's hub, and the hub
+- *candidates*: the ``k`` nearest eligible volunteers of each slot and, where volunteers are
+  scarce (the group cannot fill every slot), the ``k`` nearest eligible slots of each volunteer.
+  Slots with the same skills and window are one *type* with the same eligible volunteers, so
+  each type gets a KD-tree (on the unit sphere) over exactly those; when the volunteer × type
+  table is too large (`_TYPE_PAIRS`), one tree per skill set is searched wider and wider,
+  skipping the ineligible, until ``k`` are found or everyone was looked at;
+- *hubs*, which make the filled count exact: the type-level max flow (volunteer → type → sink,
+  a type's capacity its number of slots) is the most any assignment can fill; if the candidates
+  fill fewer, every volunteer eligible for a type gets an arc to the type's hub, and the hub
   an arc to each slot of the type, at a penalty larger than any saving in distance. Through the
   hubs the graph holds every eligible pair, so the maximum flow is the dense optimum's filled
   count; the penalty makes the solver use a hub only where the candidates cannot fill a slot.
@@ -36,7 +39,7 @@ exists in the full graph (Berge) and the filled count is proved maximal (``max_f
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,12 +58,11 @@ from resigrid.optim.eligibility import (
     time_groups,
 )
 from resigrid.optim.errors import OptimInputError
-from resigrid.optim.geo import FloatArray, chord_to_metres, haversine_m, unit_vectors
+from resigrid.optim.geo import haversine_m, unit_vectors
+from resigrid.optim.neighbours import EMPTY, Lists, everyone, knn
 
 #: Above this many distinct required-skill sets, one KD-tree over everyone replaces one per set.
 _MAX_SKILL_TREES = 64
-#: Bound on pairs looked at in one KD-tree query (rows × k), to bound memory.
-_QUERY_PAIRS = 2_000_000
 #: Per-type KD-trees need the eligibility of every volunteer for every slot type (checked once).
 _TYPE_PAIRS = 50_000_000
 #: Hubs need the eligibility of every volunteer for every slot type of a group.
@@ -73,7 +75,7 @@ _FALLBACK_ROUNDS = 2
 #: Groups this large compute their slot types (and so the exact fill target) before any solve.
 _EAGER_TYPES = 256
 
-_EMPTY = np.zeros(0, np.int64)
+_EMPTY = EMPTY
 
 
 @dataclass(frozen=True)
@@ -125,78 +127,14 @@ class Assignment:
         return len(self.matches)
 
 
-Eligible = Callable[[IntArray, IntArray], BoolArray]  # (query ids, pool ids) → may pair
-
-
-class _Lists:
-    """Flat candidate edges ``owner → other`` (nearest first) with per-owner k and completeness."""
-
-    def __init__(self, n: int) -> None:
-        self.owner, self.other, self.metres = _EMPTY, _EMPTY, _EMPTY
-        self.k = np.zeros(n, np.int64)
-        self.complete = np.zeros(n, dtype=bool)
-
-    def put(self, owners: IntArray, found: tuple[IntArray, IntArray, IntArray, BoolArray]) -> None:
-        o, x, d, complete = found
-        mine = np.zeros(self.k.size, dtype=bool)
-        mine[owners] = True
-        keep = ~mine[self.owner]
-        self.owner = np.concatenate([self.owner[keep], o])
-        self.other = np.concatenate([self.other[keep], x])
-        self.metres = np.concatenate([self.metres[keep], d])
-        self.complete[owners] = complete
-
-
-def _everyone(a: IntArray, b: IntArray) -> BoolArray:
-    return np.ones(a.size, dtype=bool)
-
-
-def _knn(
-    xyz: FloatArray, ids: IntArray, pool: IntArray, tree: cKDTree, k: int, eligible: Eligible
-) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
-    """For each query id: its ``k`` nearest eligible pool members (flat owner, other, metres) and
-    whether that is all of them (the pool was exhausted with at most ``k`` found)."""
-    out_o, out_x, out_d = [_EMPTY], [_EMPTY], [_EMPTY]
-    complete = np.zeros(ids.size, dtype=bool)
-    rows = np.arange(ids.size)
-    kq = min(pool.size, max(2 * k, 8))
-    while rows.size and kq:
-        step = max(1, _QUERY_PAIRS // kq)
-        pending = [_EMPTY]
-        for lo in range(0, rows.size, step):
-            part = rows[lo : lo + step]
-            chord, idx = tree.query(xyz[ids[part]], k=[*range(1, kq + 1)])
-            other = pool[np.reshape(idx, (part.size, kq))]
-            ok = eligible(np.repeat(ids[part], kq), other.ravel()).reshape(part.size, kq)
-            count = ok.sum(axis=1)
-            exhausted = kq >= pool.size
-            done = (count >= k) | exhausted
-            complete[part] = exhausted & (count <= k)
-            r, c = np.nonzero(ok & (np.cumsum(ok, axis=1) <= k) & done[:, None])
-            out_o.append(ids[part][r])
-            out_x.append(other[r, c])
-            out_d.append(np.rint(chord_to_metres(np.reshape(chord, other.shape)[r, c])))
-            pending.append(part[~done])
-        rows = np.concatenate(pending)
-        kq = min(pool.size, kq * 4)
-    if not pool.size:
-        complete[:] = True
-    return (
-        np.concatenate(out_o),
-        np.concatenate(out_x),
-        np.concatenate(out_d).astype(np.int64),
-        complete,
-    )
-
-
 class _Solver:
     def __init__(self, p: Problem, k: int) -> None:
         self.p = p
         self.k0 = k
         self.v_xyz = unit_vectors(p.v_lon, p.v_lat)
         self.s_xyz = unit_vectors(p.s_lon, p.s_lat)
-        self.fwd = _Lists(p.n_slots)  # slot → volunteers
-        self.rev = _Lists(p.n_volunteers)  # volunteer → slots (per group: slots of that group)
+        self.fwd = Lists(p.n_slots)  # slot → volunteers
+        self.rev = Lists(p.n_volunteers)  # volunteer → slots (per group: slots of that group)
         self._trees: dict[int, tuple[IntArray, cKDTree | None]] = {}
         self._type_trees: dict[int, tuple[IntArray, cKDTree | None]] = {}
         self._per_mask = np.unique(p.s_skills).size <= _MAX_SKILL_TREES
@@ -240,7 +178,7 @@ class _Solver:
             for rows in np.split(slots[order], bounds):
                 pool, tree = self.type_pool(int(self.slot_type[rows[0]]))
                 if tree is not None:
-                    o, x, d, done = _knn(self.s_xyz, rows, pool, tree, k, _everyone)
+                    o, x, d, done = knn(self.s_xyz, rows, pool, tree, k, everyone)
                     parts.append((o, x, d))
                     complete[rows] = done
             self.fwd.put(
@@ -260,7 +198,7 @@ class _Solver:
             if tree is None:
                 self.fwd.put(rows, (_EMPTY, _EMPTY, _EMPTY, np.ones(rows.size, dtype=bool)))
                 continue
-            found = _knn(self.s_xyz, rows, pool, tree, k, lambda s, v: self.p.eligible(v, s))
+            found = knn(self.s_xyz, rows, pool, tree, k, lambda s, v: self.p.eligible(v, s))
             self.fwd.put(rows, found)
 
     def group_types(self, slots: IntArray) -> tuple[IntArray, BoolArray] | None:
@@ -284,7 +222,7 @@ class _Solver:
         """Reverse lists of ``vols`` within one group (their other groups' lists are kept)."""
         self.rev.k[vols] = k
         tree = cKDTree(self.s_xyz[group_slots])
-        o, x, d, complete = _knn(self.v_xyz, vols, group_slots, tree, k, self.p.eligible)
+        o, x, d, complete = knn(self.v_xyz, vols, group_slots, tree, k, self.p.eligible)
         vmask = np.zeros(self.p.n_volunteers, dtype=bool)
         vmask[vols] = True
         smask = np.zeros(self.p.n_slots, dtype=bool)
@@ -398,7 +336,7 @@ def _max_fill(types: IntArray, elig: BoolArray) -> int:
     return int(smf.optimal_flow())
 
 
-def _blocked(slots: IntArray, match: IntArray, fwd: _Lists) -> IntArray:
+def _blocked(slots: IntArray, match: IntArray, fwd: Lists) -> IntArray:
     """Slots reachable by alternating paths from the unfilled ones whose lists are incomplete."""
     f = np.isin(fwd.owner, slots)
     order = np.argsort(fwd.owner[f], kind="stable")
