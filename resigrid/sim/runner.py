@@ -8,6 +8,7 @@ text) and never raised to the task runner: the run row is the record.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class _Progress:
-    def __init__(self, run_id: int) -> None:
+    def __init__(self, run_id: int, listener: Callable[[int], object] | None = None) -> None:
         self.run_id = run_id
         self.last = -1
+        self.listener = listener
 
     def __call__(self, percent: int, message: str) -> None:
         percent = max(0, min(99, percent))  # 100 only with the results
@@ -34,6 +36,8 @@ class _Progress:
             return
         self.last = percent
         Run.objects.filter(pk=self.run_id).update(progress=percent, message=message[:200])
+        if self.listener is not None:
+            self.listener(percent)
 
 
 def _claim(run_id: int) -> Run | None:
@@ -79,12 +83,13 @@ def _compute(run: Run, snap: snapshot.Snapshot, progress: _Progress) -> dict[str
     return compute.supplies(snap, scenario.params, progress=progress)
 
 
-def execute(run_id: int) -> str:
-    """Run `run_id` if it is queued; answer its final state."""
+def execute(run_id: int, on_progress: Callable[[int], object] | None = None) -> str:
+    """Run `run_id` if it is queued; answer its final state. `on_progress(percent)` is told
+    each step (the command's progress bar)."""
     run = _claim(run_id)
     if run is None:
         return str(Run.objects.values_list("state", flat=True).get(pk=run_id))
-    progress = _Progress(run.pk)
+    progress = _Progress(run.pk, on_progress)
     try:
         snap = snapshot.take(run.scenario.area)
         counts = snap.counts()

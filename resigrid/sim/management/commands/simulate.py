@@ -3,7 +3,6 @@ execute it here, with a progress bar."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -41,13 +40,8 @@ class Command(BaseCommand):
                 )
         except (ConflictError, ValidationFailed) as exc:
             raise CommandError(str(exc.message)) from None
-        bar = tqdm(total=100, desc=scenario.name, unit="%")
-        worker = threading.Thread(target=runner.execute, args=(run.pk,))
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.5)
-            progress = Run.objects.values_list("progress", flat=True).get(pk=run.pk)
-            bar.update(progress - bar.n)
+        bar = tqdm(total=100, desc=scenario.name, unit="%", file=self.stderr)
+        runner.execute(run.pk, on_progress=lambda percent: bar.update(percent - bar.n))
         run.refresh_from_db()
         bar.update(run.progress - bar.n)
         bar.close()
