@@ -134,6 +134,7 @@ def test_home_for_a_superuser_lists_everything(client_for: Any, tree: Tree) -> N
         *RESOURCES,
         *WARN,
         *LISTS,
+        "sim:list",
         "accounts:security_log",
     ]
     assert reverse("admin:index") in response.content.decode()
@@ -151,7 +152,7 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
     [
         (
             "community_admin",
-            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS],
+            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS, "sim:list"],
         ),
         (
             "grid_worker",
@@ -168,7 +169,10 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
             ],
         ),
         ("resident", ["web:home", "web:map", *REPORTING, "alerts:mine"]),
-        ("street_admin", ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS]),
+        (
+            "street_admin",
+            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS, "sim:list"],
+        ),
         (
             "department",
             [
@@ -280,6 +284,7 @@ def test_registry_entries_share_one_dropdown(client_for: Any, community_admin: U
         ("Supplies and facilities", RESOURCES),
         ("Warnings and monitoring", WARN),
         ("Three lists", LISTS),
+        (None, ["sim:list"]),
     ]
     assert response.content.decode().count('class="dropdown-item') >= len(REGISTRIES + RESOURCES)
 
