@@ -60,11 +60,11 @@ def test_secretary_runs_epidemic(live_server: Any, page: Any, settings: Any) -> 
 
     # The poll (every 2 s) sees the run finished and reloads the page with the results.
     page.wait_for_selector("#best-strategy", timeout=30_000)
-    assert page.locator("#best-strategy").inner_text().strip() == run.results["best_text"]
+    assert page.locator("#best-strategy").inner_text().strip() == (run.results or {})["best_text"]
     assert page.locator("#comparison tbody tr").count() == 4
     page.wait_for_selector("#sim-map[data-loaded=true]")
     assert page.locator("#chart-curves canvas").count() == 1
-    points = run.results["risk_points"]
+    points = (run.results or {})["risk_points"]
     assert len(points) >= 1
     assert page.locator("#risk-points li").count() == len(points)
     assert page.locator("#risk-points li").first.inner_text().startswith(points[0]["name"])

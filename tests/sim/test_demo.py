@@ -38,5 +38,5 @@ def test_demo_scenarios_run(django_capture_on_commit_callbacks: Any) -> None:
         assert (run.state, run.progress) == (RunState.DONE, 100), run.error_text
         assert run.snapshot_counts["residents"] == 2000
     epidemic = Run.objects.get(scenario=scenarios[0])
-    assert epidemic.results["best"] in {s["name"] for s in scenarios[0].strategies}
-    assert epidemic.results["risk_points"], "a grid above the average is a risk point"
+    assert (epidemic.results or {})["best"] in {s["name"] for s in scenarios[0].strategies}
+    assert (epidemic.results or {})["risk_points"], "a grid above the average is a risk point"

@@ -69,7 +69,7 @@ def test_detail_results_downloads(
     )
     run = _done(epidemic, secretary, django_capture_on_commit_callbacks)
     html = client.get(f"/sim/{epidemic.pk}/").content.decode()
-    assert 'id="best-strategy"' in html and run.results["best_text"] in html
+    assert 'id="best-strategy"' in html and (run.results or {})["best_text"] in html
     assert 'id="comparison"' in html and 'data-state="done"' in html
     status = client.get(f"/sim/runs/{run.pk}/status/", HTTP_HX_REQUEST="true")
     assert status["HX-Refresh"] == "true" and "100%" in status.content.decode()
@@ -79,7 +79,7 @@ def test_detail_results_downloads(
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["Strategies", "Grids", "Best strategy", "Risk points"]
     assert [c.value for c in book["Strategies"]["B"][1:]] == [
-        s["rank"] for s in run.results["strategies"]
+        s["rank"] for s in (run.results or {})["strategies"]
     ]
 
 
@@ -103,7 +103,7 @@ def test_case_from_risk_point(
 ) -> None:
     Category.objects.create(code="SUP", name="物资", kind="event")
     run = _done(supplies, secretary, django_capture_on_commit_callbacks)
-    point = run.results["risk_points"][0]
+    point = (run.results or {})["risk_points"][0]
     client = client_for(secretary)
     answer = client.post(
         f"/sim/runs/{run.pk}/case/",

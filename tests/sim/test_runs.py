@@ -28,7 +28,7 @@ def test_epidemic_run(
     run = _run(epidemic, secretary, django_capture_on_commit_callbacks, seed=7)
     assert (run.state, run.progress, run.error_code) == (RunState.DONE, 100, "")
     assert run.replicates == 3
-    results = run.results
+    results = run.results or {}
     assert [s["name"] for s in results["strategies"]] == [
         "No intervention",
         "Isolation and testing",
@@ -39,7 +39,7 @@ def test_epidemic_run(
     assert results["best_text"].startswith(f"Best strategy: {results['best']}.")
     assert len(results["strategies"][0]["series"]["I"]["median"]) == 61
     assert {g["name"] for g in results["grids"]} == {"东湖一网格", "东湖二网格"}
-    snap = Snapshot.from_bytes(run.snapshot)
+    snap = Snapshot.from_bytes(bytes(run.snapshot or b""))
     assert snap.counts() == run.snapshot_counts
     assert run.snapshot_counts == {
         "residents": 36,
@@ -58,7 +58,7 @@ def test_evacuation_run(
 ) -> None:
     run = _run(evacuation, secretary, django_capture_on_commit_callbacks)
     assert (run.state, run.progress) == (RunState.DONE, 100), run.error_text
-    results = run.results
+    results = run.results or {}
     assert results["summary"]["evacuees"] == 36
     assert results["summary"]["assisted"] == 6
     assert sum(s["load"] for s in results["shelters"]) == 36
@@ -70,8 +70,8 @@ def test_supplies_run(
 ) -> None:
     run = _run(supplies, secretary, django_capture_on_commit_callbacks)
     assert (run.state, run.progress) == (RunState.DONE, 100), run.error_text
-    plan = run.results["prepositioned"][0]
+    plan = (run.results or {})["prepositioned"][0]
     assert plan["item"] == "W001" and plan["central_stock"] == 20.0
     # 12 households × 0.25 a day = 3 a day; 20 cases last 6.7 days of 14.
     assert plan["min_cover_days"] == 6.7
-    assert {p["kind"] for p in run.results["risk_points"]} == {"item"}
+    assert {p["kind"] for p in (run.results or {})["risk_points"]} == {"item"}
