@@ -459,3 +459,25 @@ def test_grid_alert_of_a_community_publishes_without_approval(
     alert.refresh_from_db()
     assert alert.state == "published"
     assert services.verify(alert).intact
+
+
+def test_cap_links_on_the_list_and_a_published_alert(client_for: Any, world: World) -> None:
+    mine = draft(world)
+    live = published(world, headline="已发布预警", level="blue")
+    client = client_for(world.street)
+    html = client.get(reverse("alerts:list")).content.decode()
+    assert f'href="{reverse("alerts:cap_feed")}" id="alert-feed"' in html
+    assert f'href="{reverse("alerts:cap_import")}" id="alert-cap-import"' in html
+    cap = reverse("alerts:cap_xml", args=[live.pk])
+    assert (
+        f'href="{cap}" id="cap-xml"'
+        in client.get(reverse("alerts:detail", args=[live.pk])).content.decode()
+    )
+    assert (
+        'id="cap-xml"' not in client.get(reverse("alerts:detail", args=[mine.pk])).content.decode()
+    )
+    assert client.get(cap).status_code == 200
+    # A grid worker relays but may not issue: the feed, not the import.
+    worker = client_for(world.worker11).get(reverse("alerts:list")).content.decode()
+    assert 'id="alert-feed"' in worker
+    assert 'id="alert-cap-import"' not in worker
