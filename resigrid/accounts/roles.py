@@ -39,6 +39,9 @@ class Perm(models.TextChoices):
     ISSUE_ALERTS = "alerts.issue", _("Draft and publish alerts for the area")
     APPROVE_ALERTS = "alerts.approve", _("Approve alerts before publication")
     RELAY_ALERTS = "alerts.relay", _("Acknowledge alerts for the area and forward them down")
+    # Admin only (a gateway account bound as admin on a district): it can acknowledge for anyone
+    # holding a signed link, across the whole tree.
+    ACK_GATEWAY = "alerts.ack_gateway", _("Send residents' alert acknowledgements in bulk")
     MANAGE_SENSORS = "monitoring.sensors", _("Add and change sensors and their rules")
     SEND_READINGS = "monitoring.readings", _("Send sensor readings for the area")
     RUN_SIMULATIONS = "sim.run", _("Create and run simulation scenarios for the area")

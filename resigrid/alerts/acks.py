@@ -4,14 +4,18 @@ receipts, a level's acknowledgement, and forwarding to the level below with a lo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from resigrid.accounts.permissions import holds_globally
 from resigrid.accounts.roles import Perm
 from resigrid.alerts import rules
 from resigrid.alerts.choices import State
@@ -90,6 +94,93 @@ def acknowledge_by_token(*, token: str) -> Recipient:
         )
         raise ValidationFailed(message, field="token", errors={"token": [message]}) from None
     return _ack(rid, channel="link", now=timezone.now())
+
+
+BATCH_LIMIT = 1000
+BATCH_CHANNELS = ("sms", "app")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One token's fate in a batch: acknowledged (now), already (with the first time), invalid
+    (forged, malformed or no such recipient), expired, or closed (the alert can no longer be
+    acknowledged: draft, cancelled, superseded)."""
+
+    outcome: str
+    acknowledged_at: dt.datetime | None = None
+
+
+def _batch_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, field=field, errors={field: [message]})
+
+
+def check_gateway(actor: Any) -> None:
+    """Batches come from an SMS gateway or the app's sync service: a global right of its own."""
+    if not holds_globally(actor, Perm.ACK_GATEWAY):
+        raise PermissionDeniedError(_("You may not send acknowledgements in bulk."))
+
+
+@transaction.atomic
+def acknowledge_many_by_token(
+    *, tokens: Sequence[str], channel: str, now: dt.datetime | None = None
+) -> list[Outcome]:
+    """Signed link tokens collected by a gateway (SMS replies) or the app (offline queue), up to
+    BATCH_LIMIT at once: each verified, then ONE UPDATE for the rows still unacknowledged.
+    Outcomes in the order of `tokens`; a recipient named twice is acknowledged once (the later
+    mention answers "already"). A bad batch (empty, too long, unknown channel) writes nothing."""
+    if channel not in BATCH_CHANNELS:
+        raise _batch_error(
+            "channel", _("Unknown channel %(channel)s.") % {"channel": str(channel)[:20]}
+        )
+    if not tokens:
+        raise _batch_error("tokens", _("Send at least one token."))
+    if len(tokens) > BATCH_LIMIT:
+        raise _batch_error(
+            "tokens",
+            _("At most %(n)d tokens at once; %(got)d were sent.")
+            % {"n": BATCH_LIMIT, "got": len(tokens)},
+        )
+    now = now or timezone.now()
+    key = token_key()
+    checked: list[int | str] = []  # a recipient id, or the outcome of a bad token
+    for token in tokens:
+        try:
+            checked.append(rules.check_ack_token(str(token), key=key, now=now))
+        except rules.BadToken as exc:
+            checked.append("expired" if str(exc) == "expired" else "invalid")
+    wanted = {c for c in checked if isinstance(c, int)}
+    # Lock the rows first so that a concurrent batch cannot make us report its time as ours.
+    before = {
+        pk: (at, state)
+        for pk, at, state in Recipient.objects.select_for_update(of=("self",))
+        .filter(pk__in=wanted)
+        .values_list("pk", "acknowledged_at", "alert__state")
+    }
+    acknowledgeable = {s.value for s in (*LIVE, State.EXPIRED)}
+    fresh = [pk for pk, (at, state) in before.items() if at is None and state in acknowledgeable]
+    if fresh:
+        Recipient.objects.filter(pk__in=fresh, acknowledged_at__isnull=True).update(
+            acknowledged_at=now,
+            ack_channel=channel,
+            read_at=Coalesce(models.F("read_at"), models.Value(now, models.DateTimeField())),
+        )
+    outcomes: list[Outcome] = []
+    done: set[int] = set()
+    for c in checked:
+        if isinstance(c, str):
+            outcomes.append(Outcome(c))
+        elif c not in before:
+            outcomes.append(Outcome("invalid"))
+        elif c in done:
+            outcomes.append(Outcome("already", now))
+        elif before[c][0] is not None:
+            outcomes.append(Outcome("already", before[c][0]))
+        elif before[c][1] not in acknowledgeable:
+            outcomes.append(Outcome("closed"))
+        else:
+            outcomes.append(Outcome("acknowledged", now))
+            done.add(c)
+    return outcomes
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from resigrid.alerts.schemas import (
     UpdateIn,
     VerifyOut,
 )
+from resigrid.alerts.schemas_acks import AckBatchIn, AckBatchOut
 from resigrid.alerts.schemas_directives import (
     BoardLevelsOut,
     CaseIn,
@@ -99,6 +100,23 @@ def build_router() -> Router:
     )
     def ack_by_token(request: HttpRequest, payload: TokenIn) -> Any:
         return acks.acknowledge_by_token(token=payload.token)
+
+    @router.post(
+        "/acks",
+        response={200: AckBatchOut, 403: ErrorOut, 422: ErrorOut},
+        summary="Acknowledge by link tokens in bulk (SMS gateway, app sync)",
+    )
+    def ack_batch(request: HttpRequest, payload: AckBatchIn) -> Any:
+        acks.check_gateway(_user(request))
+        outcomes = acks.acknowledge_many_by_token(tokens=payload.tokens, channel=payload.channel)
+        counts = dict.fromkeys(("acknowledged", "already", "invalid", "expired", "closed"), 0)
+        for o in outcomes:
+            counts[o.outcome] += 1
+        results = [
+            {"token_index": i, "outcome": o.outcome, "acknowledged_at": o.acknowledged_at}
+            for i, o in enumerate(outcomes)
+        ]
+        return {**counts, "results": results}
 
     @router.get("/{pk}", response={200: AlertDetailOut, 404: ErrorOut})
     def detail(request: HttpRequest, pk: int) -> Any:
