@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import shape
 
 from resigrid.areas.codes import Level
 from resigrid.areas.models import Area, Building
@@ -114,6 +115,16 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return min(max(years, 0), 120)
 
 
+def _centre(lon: float | None, lat: float | None, boundary: Any) -> tuple[float | None, ...]:
+    """The stored centroid, else a point inside the boundary (areas written without one)."""
+    if lon is not None and lat is not None:
+        return lon, lat
+    if boundary:
+        point = shape(boundary).representative_point()
+        return float(point.x), float(point.y)
+    return None, None
+
+
 def _strings(values: list[str]) -> npt.NDArray[np.str_]:
     return np.array(values, dtype=np.str_) if values else np.zeros(0, dtype="<U1")
 
@@ -122,11 +133,12 @@ def take(area: Area, today: dt.date | None = None) -> Snapshot:
     """Read the registry below `area`; `ValidationFailed` when nobody lives there."""
     today = today or timezone.localdate()
     prefix = area.scope_prefix
-    grids = list(
+    rows = list(
         Area.objects.filter(code__startswith=prefix, level=Level.GRID)
         .order_by("pk")
-        .values_list("pk", "name", "parent_id", "centroid_lon", "centroid_lat")
+        .values_list("pk", "name", "parent_id", "centroid_lon", "centroid_lat", "boundary")
     )
+    grids: list[tuple[Any, ...]] = [(*g[:3], *_centre(g[3], g[4], g[5])) for g in rows]
     people = list(
         Person.objects.filter(grid__code__startswith=prefix)
         .current(today)
