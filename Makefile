@@ -13,6 +13,9 @@ export UV_LINK_MODE := copy
 run: install assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	@# The task worker (simulation runs, queued jobs) runs beside the server and stops with it.
+	@$(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install-dev assets check pytest

@@ -175,6 +175,8 @@ def main() -> int:
         rows_s = time.perf_counter() - started
         recipients = Recipient.objects.filter(alert=alert).count()
         message_id = Recipient.objects.filter(alert=alert).values_list("message_id", flat=True)[0]
+        if message_id is None:
+            raise SystemExit("publish wrote no message")
         deliveries = Delivery.objects.filter(message_id=message_id).count()
         while True:
             waiting = Delivery.objects.filter(
@@ -212,7 +214,10 @@ def main() -> int:
         anchor.save()
         street = Area.objects.get(code="330106001000000")
         anchor_relay = Relay.objects.create(
-            alert=anchor, area=street, received_at=anchor.sent, received_sha256=""
+            alert=anchor,
+            area=street,
+            received_at=anchor.sent or dt.datetime.now(dt.UTC),
+            received_sha256="",
         )
         anchor_message = Message.objects.create(topic="bench.anchor", subject="anchor")
         copy_s = raw_copy(recipients, deliveries, anchor.pk, anchor_relay.pk, anchor_message.pk)
