@@ -106,3 +106,10 @@ class Run(models.Model):
     @property
     def active(self) -> bool:
         return self.state in (RunState.QUEUED, RunState.RUNNING)
+
+    @property
+    def snapshot_text(self) -> str:
+        """The data the run used, as a translated sentence."""
+        from resigrid.sim.snapshot import describe  # snapshot imports these models
+
+        return describe(self.snapshot_counts)

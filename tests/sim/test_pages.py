@@ -71,6 +71,12 @@ def test_detail_results_downloads(
     html = client.get(f"/sim/{epidemic.pk}/").content.decode()
     assert 'id="best-strategy"' in html and (run.results or {})["best_text"] in html
     assert 'id="comparison"' in html and 'data-state="done"' in html
+    c = run.snapshot_counts
+    assert (
+        f"Data used: {c['residents']} residents in {c['households']} households, "
+        f"{c['buildings']} buildings, {c['grids']} grids, {c['vulnerable']} vulnerable, "
+        f"{c['shelters']} shelters, {c['stock_rows']} stock lines</p>"
+    ) in html
     status = client.get(f"/sim/runs/{run.pk}/status/", HTTP_HX_REQUEST="true")
     assert status["HX-Refresh"] == "true" and "100%" in status.content.decode()
     got = client.get(f"/sim/runs/{run.pk}/download.json")
