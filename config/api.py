@@ -15,6 +15,15 @@ from resigrid.orgs.api import router as orgs_router
 from resigrid.people.api import router as people_router
 from resigrid.registers.api import router as registers_router
 from resigrid.resources.api import router as resources_router
+from resigrid.response.allocations.api import router as allocations_router
+from resigrid.response.bulletins.api import router as bulletins_router
+from resigrid.response.callups.api import router as callups_router
+from resigrid.response.incidents.api import router as incidents_router
+from resigrid.response.institutions.api import router as institutions_router
+from resigrid.response.plans.api import router as plans_router
+from resigrid.response.recovery.api import router as recovery_router
+from resigrid.response.risks.api import router as risks_router
+from resigrid.response.sweeps.api import router as sweeps_router
 from resigrid.sim.api import router as sim_router
 
 api = NinjaAPI(
@@ -36,4 +45,13 @@ api.add_router("/cases/", cases_router, tags=["cases"])
 api.add_router("/alerts/", alerts_cap_router, tags=["alerts"])
 api.add_router("/alerts/", alerts_router, tags=["alerts"])
 api.add_router("/monitoring/", monitoring_router, tags=["monitoring"])
+api.add_router("/response/risks/", risks_router, tags=["response"])
+api.add_router("/response/institutions/", institutions_router, tags=["response"])
+api.add_router("/response/plans/", plans_router, tags=["response"])
+api.add_router("/response/incidents/", incidents_router, tags=["response"])
+api.add_router("/response/callups/", callups_router, tags=["response"])
+api.add_router("/response/allocations/", allocations_router, tags=["response"])
+api.add_router("/response/sweeps/", sweeps_router, tags=["response"])
+api.add_router("/response/bulletins/", bulletins_router, tags=["response"])
+api.add_router("/response/recovery/", recovery_router, tags=["response"])
 api.add_router("/sim/", sim_router, tags=["simulation"])

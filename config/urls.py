@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notify/", include("resigrid.notify.urls")),
     path("alerts/", include("resigrid.alerts.urls")),
     path("monitoring/", include("resigrid.monitoring.urls")),
+    path("response/", include("resigrid.response.urls")),
     path("sim/", include("resigrid.sim.urls")),
     path("", include("resigrid.web.urls")),
 ]

@@ -45,6 +45,23 @@ class Perm(models.TextChoices):
     MANAGE_SENSORS = "monitoring.sensors", _("Add and change sensors and their rules")
     SEND_READINGS = "monitoring.readings", _("Send sensor readings for the area")
     RUN_SIMULATIONS = "sim.run", _("Create and run simulation scenarios for the area")
+    VIEW_RESPONSE = "response.view", _("View risks, plans, drills and incidents of the area")
+    MANAGE_RISKS = "response.risks", _("Keep the risk register: rate, review and escalate risks")
+    MANAGE_INSTITUTIONS = (
+        "response.institutions",
+        _("Keep procedures, inspections, drills and improvement items"),
+    )
+    MANAGE_PLANS = "response.plans", _("Write and revise emergency plans")
+    COMMAND_INCIDENTS = (
+        "response.command",
+        _("Open incidents, activate plans and take decisions in the command post"),
+    )
+    COORDINATE_VOLUNTEERS = "response.volunteers", _("Call up and assign volunteers")
+    ALLOCATE_SUPPLIES = "response.supplies", _("Allocate, issue and deliver relief supplies")
+    SWEEP_VULNERABLE = "response.sweep", _("Contact vulnerable people in a sweep and record it")
+    DRAFT_BULLETINS = "response.bulletins", _("Draft public bulletins and rumour rebuttals")
+    APPROVE_BULLETINS = "response.bulletins_approve", _("Approve and publish public bulletins")
+    MANAGE_RECOVERY = "response.recovery", _("Assess and track recovery needs; run reviews")
     MANAGE_USERS = "accounts.manage", _("Manage accounts and roles")
     VIEW_SECURITY_LOG = "accounts.security_log", _("View the security log")
 
@@ -68,12 +85,26 @@ _ALERTS = {Perm.ISSUE_ALERTS, Perm.RELAY_ALERTS}
 # a community sends readings for its sensors (a unit's account sends for the unit's own sensors
 # without any role: resigrid.monitoring.permissions).
 _MONITORING = {Perm.MANAGE_SENSORS, Perm.SEND_READINGS}
+# Emergency response (issue 6): the community and the levels above keep the three lists and run
+# incidents; grid workers see them and do the door-knocking of the sweep.
+_RESPONSE = {
+    Perm.VIEW_RESPONSE,
+    Perm.MANAGE_RISKS,
+    Perm.MANAGE_INSTITUTIONS,
+    Perm.MANAGE_PLANS,
+    Perm.COORDINATE_VOLUNTEERS,
+    Perm.ALLOCATE_SUPPLIES,
+    Perm.SWEEP_VULNERABLE,
+    Perm.DRAFT_BULLETINS,
+    Perm.MANAGE_RECOVERY,
+}
 # Those who visit and care for people see who is vulnerable by name; higher levels see counts.
 _COMMUNITY = (
     _STAFF_COMMON
     | _CASES
     | _ALERTS
     | _MONITORING
+    | _RESPONSE
     | {
         Perm.EDIT_PEOPLE,
         Perm.VIEW_VULNERABLE,
@@ -90,7 +121,10 @@ _HIGHER = (
     | _CASES
     | _ALERTS
     | _MONITORING
+    | _RESPONSE
     | {
+        Perm.COMMAND_INCIDENTS,
+        Perm.APPROVE_BULLETINS,
         Perm.APPROVE_ALERTS,
         Perm.EDIT_DUTIES,
         Perm.EDIT_AREA,
@@ -112,16 +146,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_CASES,
             Perm.VERIFY_CASES,
             Perm.RELAY_ALERTS,
+            Perm.VIEW_RESPONSE,
+            Perm.SWEEP_VULNERABLE,
         }
     ),
     Role.COMMUNITY_STAFF: frozenset(_COMMUNITY),
     Role.COMMUNITY_SECRETARY: frozenset(
         _COMMUNITY
-        | {Perm.IMPORT_AREA, Perm.UNMASK_PERSONAL, Perm.APPROVE_ALERTS, Perm.RUN_SIMULATIONS}
+        | {
+            Perm.IMPORT_AREA,
+            Perm.UNMASK_PERSONAL,
+            Perm.APPROVE_ALERTS,
+            Perm.RUN_SIMULATIONS,
+            Perm.COMMAND_INCIDENTS,
+            Perm.APPROVE_BULLETINS,
+        }
     ),
     Role.STREET_STAFF: frozenset(_HIGHER),
     Role.DISTRICT_STAFF: frozenset(_HIGHER),
-    Role.DEPARTMENT_STAFF: frozenset({Perm.VIEW_AREA, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES}),
+    Role.DEPARTMENT_STAFF: frozenset(
+        {Perm.VIEW_AREA, Perm.VIEW_ORGS, Perm.VIEW_RESOURCES, Perm.VIEW_RESPONSE}
+    ),
     Role.ADMIN: frozenset(Perm),
 }
 

@@ -21,3 +21,21 @@ class Phase(models.TextChoices):
     PREVENT = "prevent", _("Prevent")
     RESPOND = "respond", _("Respond")
     RECOVER = "recover", _("Recover")
+
+
+class HazardClass(models.TextChoices):
+    """The four classes of emergencies (GB/T 35561 突发事件分类与编码; 突发事件应对法)."""
+
+    NATURAL = "natural", _("Natural disaster")
+    ACCIDENT = "accident", _("Accident")
+    PUBLIC_HEALTH = "public_health", _("Public health")
+    SOCIAL_SECURITY = "social_security", _("Social security")
+
+
+class ResponseLevel(models.TextChoices):
+    """Emergency response levels, I the most severe (红), IV the least (蓝)."""
+
+    I = "1", _("Level I (red)")  # noqa: E741
+    II = "2", _("Level II (orange)")
+    III = "3", _("Level III (yellow)")
+    IV = "4", _("Level IV (blue)")

@@ -34,6 +34,7 @@ RESOURCES = _("Supplies and facilities")
 LISTS = _("Three lists")
 CASES = _("Cases")
 WARNINGS = _("Warnings and monitoring")
+RESPONSE = _("Emergency response")
 
 ENTRIES = (
     NavEntry(_("Home"), "web:home", "house", Perm.VIEW_AREA),
@@ -60,6 +61,20 @@ ENTRIES = (
     NavEntry(_("Group robots"), "notify:robots", "robot", Perm.EDIT_AREA, WARNINGS),
     NavEntry(_("Responsibility list"), "registers:duties", "diagram-3", Perm.VIEW_ORGS, LISTS),
     NavEntry(_("Case categories"), "registers:categories", "tags", Perm.VIEW_ORGS, LISTS),
+    NavEntry(_("Risk register"), "risks:list", "radioactive", Perm.VIEW_RESPONSE, LISTS),
+    NavEntry(
+        _("Procedures and drills"),
+        "institutions:procedures",
+        "journal-check",
+        Perm.VIEW_RESPONSE,
+        LISTS,
+    ),
+    NavEntry(_("Incidents"), "incidents:list", "broadcast", Perm.VIEW_RESPONSE, RESPONSE),
+    NavEntry(_("Emergency plans"), "plans:list", "journal-text", Perm.VIEW_RESPONSE, RESPONSE),
+    NavEntry(
+        _("Volunteer call-ups"), "callups:list", "people-fill", Perm.COORDINATE_VOLUNTEERS, RESPONSE
+    ),
+    NavEntry(_("Bulletins"), "bulletins:list", "newspaper", Perm.DRAFT_BULLETINS, RESPONSE),
     NavEntry(_("Simulation"), "sim:list", "cpu", Perm.RUN_SIMULATIONS),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),
 )

@@ -24,7 +24,9 @@ REGISTRIES = [
     "orgs:units",
 ]
 RESOURCES = ["resources:depots", "resources:facilities"]
-LISTS = ["registers:duties", "registers:categories"]
+LISTS = ["registers:duties", "registers:categories", "risks:list", "institutions:procedures"]
+RESPONSE_VIEW = ["incidents:list", "plans:list"]
+RESPONSE = [*RESPONSE_VIEW, "callups:list", "bulletins:list"]
 WARN = ["alerts:list", "alerts:mine", "monitoring:overview", "notify:robots"]
 REPORTING = ["cases:report", "cases:mine"]
 CASES = [*REPORTING, "cases:queues", "cases:map", "case_metrics:page"]
@@ -134,6 +136,7 @@ def test_home_for_a_superuser_lists_everything(client_for: Any, tree: Tree) -> N
         *RESOURCES,
         *WARN,
         *LISTS,
+        *RESPONSE,
         "sim:list",
         "accounts:security_log",
     ]
@@ -152,7 +155,17 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
     [
         (
             "community_admin",
-            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS, "sim:list"],
+            [
+                "web:home",
+                "web:map",
+                *CASES,
+                *REGISTRIES,
+                *RESOURCES,
+                *WARN,
+                *LISTS,
+                *RESPONSE,
+                "sim:list",
+            ],
         ),
         (
             "grid_worker",
@@ -166,12 +179,23 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
                 "alerts:mine",
                 "monitoring:overview",
                 *LISTS,
+                *RESPONSE_VIEW,
             ],
         ),
         ("resident", ["web:home", "web:map", *REPORTING, "alerts:mine"]),
         (
             "street_admin",
-            ["web:home", "web:map", *CASES, *REGISTRIES, *RESOURCES, *WARN, *LISTS, "sim:list"],
+            [
+                "web:home",
+                "web:map",
+                *CASES,
+                *REGISTRIES,
+                *RESOURCES,
+                *WARN,
+                *LISTS,
+                *RESPONSE,
+                "sim:list",
+            ],
         ),
         (
             "department",
@@ -185,6 +209,7 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
                 "alerts:mine",
                 "monitoring:overview",
                 *LISTS,
+                *RESPONSE_VIEW,
             ],
         ),
     ],
@@ -284,6 +309,7 @@ def test_registry_entries_share_one_dropdown(client_for: Any, community_admin: U
         ("Supplies and facilities", RESOURCES),
         ("Warnings and monitoring", WARN),
         ("Three lists", LISTS),
+        ("Emergency response", RESPONSE),
         (None, ["sim:list"]),
     ]
     assert response.content.decode().count('class="dropdown-item') >= len(REGISTRIES + RESOURCES)

@@ -39,6 +39,7 @@ from resigrid.web.demo.names import ROAD_NAMES, community_name, full_name, grid_
 from resigrid.web.demo.orgs_resources import seed_orgs_resources
 from resigrid.web.demo.people_registry import seed_people_registry
 from resigrid.web.demo.registers import DISTRICT_UNITS, STREET_UNITS, seed_registers
+from resigrid.web.demo.response import seed_response
 from resigrid.web.demo.sim import seed_sim
 
 DISTRICT_CODE = "330106000000000"
@@ -195,6 +196,13 @@ def build_demo(
             seed_monitoring(seed=seed, community_ids=[c.pk for c in tree.communities])
         )
         summary.registry.update(seed_alerts(seed=seed, street_id=tree.street.pk))
+        summary.registry.update(
+            seed_response(
+                seed=seed,
+                street_id=tree.street.pk,
+                community_ids=[c.pk for c in tree.communities],
+            )
+        )
         summary.registry.update(seed_sim(community_id=tree.communities[0].pk))
     summary.logins = demo_logins()
     return summary

@@ -1,0 +1,1 @@
+"""Allocation of relief supplies to grids (issue 6)."""

@@ -1,0 +1,1 @@
+"""Models of allocation of relief supplies to grids."""

@@ -1,0 +1,1 @@
+"""Public bulletins and rumour rebuttals (issue 6)."""

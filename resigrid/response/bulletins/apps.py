@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BulletinsConfig(AppConfig):
+    name = "resigrid.response.bulletins"
+    label = "bulletins"
+    verbose_name = _("Bulletins")

@@ -1,0 +1,1 @@
+"""Models of public bulletins and rumour rebuttals."""

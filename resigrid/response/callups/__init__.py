@@ -1,0 +1,1 @@
+"""Volunteer call-ups and assignments (issue 6)."""

@@ -1,0 +1,1 @@
+"""Models of volunteer call-ups and assignments."""

@@ -1,0 +1,1 @@
+"""Procedures, inspections, drills and improvement items (issue 6)."""

@@ -1,0 +1,1 @@
+"""Emergency plans (预案) (issue 6)."""

@@ -1,0 +1,5 @@
+"""API of emergency plans (预案): parse → visible_to → service → schema."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""Recovery needs and after-action reviews (issue 6)."""

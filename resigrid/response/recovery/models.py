@@ -1,0 +1,1 @@
+"""Models of recovery needs and after-action reviews."""

@@ -1,0 +1,1 @@
+"""Risk register (风险清单) (issue 6)."""

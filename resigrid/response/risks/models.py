@@ -1,0 +1,1 @@
+"""Models of risk register (风险清单)."""

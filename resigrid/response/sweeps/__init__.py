@@ -1,0 +1,1 @@
+"""Sweeps contacting every vulnerable person (issue 6)."""

@@ -1,0 +1,5 @@
+"""API of sweeps contacting every vulnerable person: parse → visible_to → service → schema."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""Models of sweeps contacting every vulnerable person."""

@@ -1,0 +1,8 @@
+"""Demo data of the callups app (issue 6): filled in by its owner."""
+
+from __future__ import annotations
+
+
+def seed(*, seed: int, street_id: int, community_ids: list[int]) -> dict[str, int]:
+    """Write the demo's callups rows; return counts for the seed summary."""
+    return {}
