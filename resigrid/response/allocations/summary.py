@@ -6,6 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
+
+from resigrid.response.allocations.models import (
+    AllocationLine,
+    AllocationPlan,
+    LineState,
+    NeedLine,
+    PlanState,
+)
 from resigrid.response.incidents.models import Incident
 
 
@@ -19,4 +28,17 @@ class SupplySummary:
 
 
 def for_incident(incident: Incident) -> SupplySummary:
-    raise NotImplementedError  # the owner of this app replaces this
+    """Cancelled plans count nowhere; shortages count need lines of the live plans."""
+    live = AllocationPlan.objects.filter(incident=incident).exclude(state=PlanState.CANCELLED)
+    lines = AllocationLine.objects.filter(plan__in=live).aggregate(
+        reserved=Count("pk", filter=Q(state=LineState.RESERVED)),
+        issued=Count("pk", filter=Q(state=LineState.ISSUED)),
+        delivered=Count("pk", filter=Q(state=LineState.DELIVERED)),
+    )
+    return SupplySummary(
+        plans=live.count(),
+        lines_reserved=lines["reserved"],
+        lines_issued=lines["issued"],
+        lines_delivered=lines["delivered"],
+        shortages=NeedLine.objects.filter(plan__in=live, shortage__gt=0).count(),
+    )
