@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
+
+from resigrid.response.bulletins.models import Bulletin, BulletinState, Kind
 from resigrid.response.incidents.models import Incident
 
 
@@ -17,4 +20,13 @@ class BulletinSummary:
 
 
 def for_incident(incident: Incident) -> BulletinSummary:
-    raise NotImplementedError  # the owner of this app replaces this
+    """One aggregate query over the incident's bulletins."""
+    published = Q(state=BulletinState.PUBLISHED)
+    row = Bulletin.objects.filter(incident=incident).aggregate(
+        published=Count("pk", filter=published),
+        rebuttals=Count("pk", filter=published & Q(kind=Kind.REBUTTAL)),
+        awaiting=Count("pk", filter=Q(state=BulletinState.DRAFT)),
+    )
+    return BulletinSummary(
+        published=row["published"], rebuttals=row["rebuttals"], awaiting_approval=row["awaiting"]
+    )

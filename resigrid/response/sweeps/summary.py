@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from resigrid.response.incidents.models import Incident
+from resigrid.response.sweeps import reads
 
 
 @dataclass(frozen=True)
@@ -31,4 +34,27 @@ class SweepSummary:
 
 
 def for_incident(incident: Incident) -> SweepSummary:
-    raise NotImplementedError  # the owner of this app replaces this
+    """The incident's current sweeps (the open ones, else the latest): totals and per grid.
+    Three queries: the sweeps, the per-grid aggregate, the grid names."""
+    sweeps = reads.current_sweeps(incident)
+    rows = reads.grid_rows([s.pk for s in sweeps])
+    by_grid = tuple(
+        GridProgress(
+            grid_id=r.grid_id,
+            grid_name=r.grid_name,
+            persons=r.persons,
+            contacted=r.contacted,
+            needs_help=r.needs_help,
+            unreachable=r.unreachable,
+        )
+        for r in rows
+    )
+    return SweepSummary(
+        persons=sum(r.persons for r in rows),
+        contacted=sum(r.contacted for r in rows),
+        safe=sum(r.safe for r in rows),
+        needs_help=sum(r.needs_help for r in rows),
+        unreachable=sum(r.unreachable for r in rows),
+        overdue=reads.is_overdue(sweeps, rows, timezone.now()),
+        by_grid=by_grid,
+    )
