@@ -4,14 +4,27 @@ lists and the overdue list. Masking of personal data happens here, on the server
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q
 
+from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area
+from resigrid.people import reads as people_reads
+from resigrid.people import rules as people_rules
+from resigrid.people.choices import Need, Tag
+from resigrid.people.models import EmergencyNeed, Vulnerability
 from resigrid.response.incidents.models import Incident
-from resigrid.response.sweeps.models import Outcome, Sweep, SweepContact, SweepState
+from resigrid.response.sweeps.models import (
+    Outcome,
+    Sweep,
+    SweepContact,
+    SweepContactQuerySet,
+    SweepState,
+)
 
 
 @dataclass(frozen=True)
@@ -80,3 +93,81 @@ def is_overdue(sweeps: Sequence[Sweep], rows: Sequence[GridRow], now: dt.datetim
     """An open sweep's deadline has passed and someone is still not contacted."""
     late = any(s.is_overdue(now) for s in sweeps)
     return late and any(r.pending for r in rows)
+
+
+PAGE_SIZE = 100
+
+
+def contacts_for(user: Any, sweep: Sweep) -> SweepContactQuerySet:
+    """The sweep's contacts the user may list by name: in the grids where they sweep and see
+    who is vulnerable, or assigned to them."""
+    scoped = SweepContact.objects.visible_to(user).filter(sweep=sweep)
+    mine = SweepContact.objects.filter(sweep=sweep, assigned_to_id=getattr(user, "pk", None))
+    return (scoped | mine).distinct() if getattr(user, "pk", None) else scoped
+
+
+def contact_rows(user: Any, contacts: Iterable[SweepContact]) -> list[dict[str, Any]]:
+    """Name, address, masked phone, tags and needs (labels only, no free text), the outcome and
+    whether the user may tap to call (only with the unmask verb: the call is logged)."""
+    items = list(contacts)
+    person_ids = [c.person_id for c in items]
+    tags: dict[int, list[str]] = defaultdict(list)
+    for pid, tag in (
+        Vulnerability.objects.filter(person_id__in=person_ids)
+        .order_by("tag")
+        .values_list("person_id", "tag")
+    ):
+        tags[pid].append(tag)
+    needs: dict[int, list[str]] = defaultdict(list)
+    for pid, need in (
+        EmergencyNeed.objects.filter(person_id__in=person_ids)
+        .order_by("need")
+        .values_list("person_id", "need")
+    ):
+        needs[pid].append(need)
+    scope = people_reads.Scope(user)
+    rows = []
+    for c in items:
+        p = c.person
+        rows.append(
+            {
+                "id": c.pk,
+                "sweep_id": c.sweep_id,
+                "person_id": p.pk,
+                "name": p.name,
+                "age": people_rules.age_on(p.birth_date, people_reads.today()),
+                "grid_id": c.grid_id,
+                "grid_name": c.grid.name,
+                "address": " ".join(
+                    x for x in (p.building.name if p.building else "", p.household.room) if x
+                ),
+                "phone": people_reads.masked_phone(p.phone_enc),
+                "can_call": bool(p.phone_enc) and scope.covers(c.grid.code, Perm.UNMASK_PERSONAL),
+                "tags": tags.get(p.pk, []),
+                "tag_labels": [str(Tag(t).label) for t in tags.get(p.pk, []) if t in Tag.values],
+                "needs": [str(Need(n).label) for n in needs.get(p.pk, []) if n in Need.values],
+                "assigned_to": c.assigned_to.full_name if c.assigned_to else "",
+                "outcome": c.outcome,
+                "method": c.method,
+                "note": c.note,
+                "at": c.at,
+                "attempts": c.attempts,
+            }
+        )
+    return rows
+
+
+def with_row_data(qs: SweepContactQuerySet) -> SweepContactQuerySet:
+    return qs.select_related("person__building", "person__household", "grid", "assigned_to")
+
+
+def overdue_counts(sweep: Sweep) -> dict[int, int]:
+    """grid id → persons not contacted (for the overdue list after the deadline)."""
+    return dict(
+        SweepContact.objects.filter(sweep=sweep)
+        .pending()
+        .order_by()
+        .values("grid_id")
+        .annotate(n=Count("pk"))
+        .values_list("grid_id", "n")
+    )
