@@ -194,7 +194,7 @@ class HouseholdNeed(TimeStampedModel):
     class Meta:
         verbose_name = _("household need")
         verbose_name_plural = _("household needs")
-        ordering = ["state", "-severity", "pk"]
+        ordering = ["pk"]
         indexes = [models.Index(fields=["incident", "state", "kind"])]
         constraints = [
             models.UniqueConstraint(
