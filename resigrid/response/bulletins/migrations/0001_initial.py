@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0002_area_change'),
-        ('incidents', '0002_commandpostmember_incidenttask_plan_key_and_more'),
+        ('incidents', '0001_initial'),
         ('notify', '0003_lean_delivery_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
