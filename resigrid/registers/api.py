@@ -9,7 +9,7 @@ answer 404; writes without EDIT_DUTIES on the area answer 403; bad input 422 nam
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -20,7 +20,7 @@ from resigrid.areas.models import Area
 from resigrid.core.errors import NotFoundError, PermissionDeniedError
 from resigrid.orgs.models import Unit
 from resigrid.registers import listing, reads, rules, services
-from resigrid.registers.choices import Phase
+from resigrid.registers.choices import HazardClass, Phase
 from resigrid.registers.listing import CategoryNode, DutyRow
 from resigrid.registers.models import Category, Duty
 from resigrid.registers.permissions import (
@@ -204,8 +204,10 @@ def _duty_out(row: DutyRow, editable: Callable[[Area], bool]) -> dict[str, Any]:
     d = row.duty
     return {
         "id": d.pk,
-        "category_code": d.category.code,
-        "category_name": d.category.name,
+        "category_code": d.category.code if d.category is not None else None,
+        "category_name": d.category.name if d.category is not None else None,
+        "hazard_class": d.hazard_class or None,
+        "hazard_class_label": d.get_hazard_class_display() if d.hazard_class else None,
         "area_code": d.area.code,
         "area_name": d.area.name,
         "phase": d.phase,
@@ -281,13 +283,16 @@ def _units(area: Area, ids: list[int], field: str) -> list[Unit]:
         "Without `area`: the duties set on areas in the caller's scope. With `area`: the list of "
         "that area — its own rules and those inherited from the areas above it (`inherited`, "
         "and `overridden` when a nearer rule wins); `below=true` adds the rules set below it. "
-        "`category` keeps the rules of that category, its parents and its subcategories."
+        "`category` keeps the rules of that category, its parents and its subcategories; "
+        "`hazard_class` the rules of that hazard class; `kind` case or hazard rules only."
     ),
 )
 def list_duties(
     request: HttpRequest,
     area: str | None = None,
     category: str | None = None,
+    hazard_class: HazardClass | None = None,
+    kind: Literal["case", "hazard"] | None = None,
     phase: Phase | None = None,
     include_inactive: bool = False,
     below: bool = False,
@@ -301,6 +306,8 @@ def list_duties(
         rows = listing.duty_rows(
             area=target,
             category=cat,
+            hazard_class=hazard_class,
+            kind=kind,
             phase=phase,
             active=active,
             below_qs=Duty.objects.visible_to(user) if below else None,
@@ -309,11 +316,17 @@ def list_duties(
     qs = Duty.objects.visible_to(user)
     if cat is not None:
         qs = qs.filter(listing.category_filter(cat))
+    if hazard_class:
+        qs = qs.filter(hazard_class=hazard_class)
+    if kind == "case":
+        qs = qs.for_cases()
+    elif kind == "hazard":
+        qs = qs.for_hazards()
     if phase:
         qs = qs.filter(phase=phase)
     if active is not None:
         qs = qs.filter(active=active)
-    qs = qs.order_by("category__code", "area__code", "phase", "pk")
+    qs = qs.order_by("hazard_class", "category__code", "area__code", "phase", "pk")
     return [_duty_out(r, editable) for r in _rows(qs)]
 
 
@@ -330,11 +343,11 @@ def create_duty(request: HttpRequest, payload: DutyIn) -> Status[dict[str, Any]]
         raise fail("area_code", _("No area has the code %(code)s.") % {"code": payload.area_code})
     _require_duty_editor(user, area)  # before looking at units: 403 outside the scope
     category = _category_ref(payload.category_code, "category_code")
-    assert category is not None  # noqa: S101 - the code is required by the schema
     lead = _units(area, [payload.lead_unit_id], "lead_unit_id")[0]
     duty = services.create_duty(
         actor=user,
         category=category,
+        hazard_class=payload.hazard_class or "",
         area=area,
         phase=payload.phase,
         lead_unit=lead,
@@ -395,7 +408,7 @@ def route(
         "phase": phase,
         "duty_id": duty.pk if duty else None,
         "duty_area_code": duty.area.code if duty else None,
-        "duty_category_code": duty.category.code if duty else None,
+        "duty_category_code": duty.category.code if duty and duty.category else None,
         "lead_unit": _unit_ref(lead) if lead else None,
         "support_units": [_unit_ref(u) for u in explained.route.support_units],
         "inherited_area": explained.inherited_area,

@@ -13,7 +13,7 @@ from resigrid.areas.models import Area
 from resigrid.orgs.models import Unit
 from resigrid.registers import rules
 from resigrid.registers.choices import CategoryKind, Phase, Priority
-from resigrid.registers.models import Category, Deadline, Duty
+from resigrid.registers.models import Category, Deadline, Duty, DutyQuerySet
 from resigrid.registers.reads import StageMinutes, area_chain, default_minutes
 
 PRIORITIES = [Priority.URGENT, Priority.HIGH, Priority.NORMAL]
@@ -153,10 +153,17 @@ def category_filter(category: Category) -> Q:
     )
 
 
+def _rule_key(d: Duty) -> tuple[int, str, str]:
+    """What a nearer rule shadows: the same category (or hazard class) and phase."""
+    return (d.category_id or 0, d.hazard_class, d.phase)
+
+
 def duty_rows(
     *,
     area: Area,
     category: Category | None = None,
+    hazard_class: str | None = None,
+    kind: str | None = None,
     phase: str | None = None,
     active: bool | None = True,
     below_qs: QuerySet[Duty] | None = None,
@@ -165,12 +172,18 @@ def duty_rows(
     areas above it (marked inherited; a rule shadowed by a nearer one is marked overridden).
     `below_qs` (already limited to what the reader may see) adds the rules set below `area`."""
     chain = area_chain(area)
-    qs = Duty.objects.filter(area__in=chain)
+    qs: DutyQuerySet = Duty.objects.filter(area__in=chain)
     if below_qs is not None:
         below_ids = below_qs.filter(area__code__startswith=area.scope_prefix).exclude(area=area)
         qs = Duty.objects.filter(Q(area__in=chain) | Q(pk__in=below_ids.values("pk")))
     if category is not None:
         qs = qs.filter(category_filter(category))
+    if hazard_class:
+        qs = qs.filter(hazard_class=hazard_class)
+    if kind == "case":
+        qs = qs.for_cases()
+    elif kind == "hazard":
+        qs = qs.for_hazards()
     if phase:
         qs = qs.filter(phase=phase)
     if active is not None:
@@ -181,10 +194,10 @@ def duty_rows(
         )
     )
     chain_ids = {a.pk: i for i, a in enumerate(chain)}  # 0 = the area itself
-    nearest: dict[tuple[int, str], int] = {}
+    nearest: dict[tuple[int, str, str], int] = {}
     for d in duties:
         if d.active and d.area_id in chain_ids:
-            key = (d.category_id, d.phase)
+            key = _rule_key(d)
             nearest[key] = min(nearest.get(key, 99), chain_ids[d.area_id])
     rows = [
         DutyRow(
@@ -194,13 +207,14 @@ def duty_rows(
             below=d.area_id not in chain_ids,
             overridden=d.active
             and d.area_id in chain_ids
-            and nearest[(d.category_id, d.phase)] < chain_ids[d.area_id],
+            and nearest[_rule_key(d)] < chain_ids[d.area_id],
         )
         for d in duties
     ]
     rows.sort(
         key=lambda r: (
-            r.duty.category.code,
+            r.duty.category_id is None,
+            r.duty.subject_code,
             PHASES.index(Phase(r.duty.phase)),
             _level_rank(r.duty.area),
             r.duty.area.code,

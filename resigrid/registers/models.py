@@ -13,7 +13,7 @@ from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area, restrict_to_scope
 from resigrid.core.models import TimeStampedModel
 from resigrid.orgs.models import Unit
-from resigrid.registers.choices import CategoryKind, Phase, Priority
+from resigrid.registers.choices import CategoryKind, HazardClass, Phase, Priority
 
 if TYPE_CHECKING:
     from resigrid.accounts.models import User
@@ -101,13 +101,30 @@ class DutyQuerySet(models.QuerySet["Duty"]):
     def active(self) -> DutyQuerySet:
         return self.filter(active=True)
 
+    def for_cases(self) -> DutyQuerySet:
+        """Duties that route cases: set for a case category."""
+        return self.filter(category__isnull=False)
+
+    def for_hazards(self) -> DutyQuerySet:
+        """Duties of the emergency response: set for a hazard class (plans draw owners here)."""
+        return self.filter(category__isnull=True).exclude(hazard_class="")
+
 
 class Duty(TimeStampedModel):
-    """权责清单: for a category in an area (and the areas below it), in a phase, the lead unit and
-    the support units, and what each must do."""
+    """权责清单: for a case category — or a hazard class (突发事件类别) — in an area (and the areas
+    below it), in a phase, the lead unit and the support units, and what each must do. Exactly
+    one of `category` and `hazard_class` is set; only category duties route cases."""
 
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="duties", verbose_name=_("category")
+        Category,
+        on_delete=models.PROTECT,
+        related_name="duties",
+        null=True,
+        blank=True,
+        verbose_name=_("category"),
+    )
+    hazard_class = models.CharField(
+        _("hazard class"), max_length=20, choices=HazardClass.choices, blank=True, default=""
     )
     area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="duties", verbose_name=_("area")
@@ -135,11 +152,33 @@ class Duty(TimeStampedModel):
                 fields=["category", "area", "phase"],
                 condition=Q(active=True),
                 name="uniq_active_duty",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["hazard_class", "area", "phase"],
+                condition=Q(active=True) & ~Q(hazard_class=""),
+                name="uniq_active_hazard_duty",
+            ),
+            models.CheckConstraint(
+                condition=(Q(category__isnull=False) & Q(hazard_class=""))
+                | (Q(category__isnull=True) & ~Q(hazard_class="")),
+                name="duty_category_xor_hazard",
+            ),
         ]
 
+    @property
+    def subject_label(self) -> str:
+        """The category code and name, or the hazard class label."""
+        if self.category_id is not None:
+            return str(self.category)
+        return str(HazardClass(self.hazard_class).label) if self.hazard_class else ""
+
+    @property
+    def subject_code(self) -> str:
+        """The category code or the hazard class value."""
+        return self.category.code if self.category is not None else self.hazard_class
+
     def __str__(self) -> str:
-        return f"{self.category.code} @ {self.area.code} → {self.lead_unit}"
+        return f"{self.subject_code} @ {self.area.code} → {self.lead_unit}"
 
 
 class RegisterChange(models.Model):

@@ -100,11 +100,12 @@ def _pick(
 ) -> tuple[Duty | None, list[Unit]]:
     duties = list(
         Duty.objects.active()
+        .for_cases()
         .filter(category__in=categories, area__in=areas, phase=phase)
         .select_related("lead_unit", "category", "area")
     )
     duty = routing.pick(
-        [(d.category_id, d.area_id, d) for d in duties],
+        [(d.category_id, d.area_id, d) for d in duties if d.category_id is not None],
         [c.pk for c in categories],
         [a.pk for a in areas],
     )
@@ -119,6 +120,26 @@ def route(category: Category, area: Area, phase: str = Phase.RESPOND) -> Route:
     if duty is None:
         return Route(None, None, [])
     return Route(duty, duty.lead_unit, support)
+
+
+def duties_for_hazard(hazard_class: str, area: Area, phase: str = Phase.RESPOND) -> Duty | None:
+    """The active duty for `hazard_class` in `phase` set on `area` or, failing that, on the
+    nearest area above it (the same nearest-ancestor rule as case routing). Plans draw the
+    owners of their tasks from it."""
+    if not hazard_class:
+        return None
+    areas = area_chain(area)
+    by_area = {
+        d.area_id: d
+        for d in Duty.objects.active()
+        .for_hazards()
+        .filter(hazard_class=hazard_class, area__in=areas, phase=phase)
+        .select_related("lead_unit", "area")
+    }
+    for a in areas:
+        if a.pk in by_area:
+            return by_area[a.pk]
+    return None
 
 
 @dataclass(frozen=True)
@@ -136,8 +157,8 @@ class ExplainedRoute:
         return " ".join(self.lines)
 
 
-def _category_label(category: Category) -> str:
-    return f"{category.code} {category.name}"
+def _category_label(category: Category | None) -> str:
+    return "" if category is None else f"{category.code} {category.name}"
 
 
 def explain(category: Category, area: Area, phase: str = Phase.RESPOND) -> ExplainedRoute:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from resigrid.registers.choices import CategoryKind, Phase, Priority
+from resigrid.registers.choices import CategoryKind, HazardClass, Phase, Priority
 
 
 class ErrorOut(Schema):
@@ -88,8 +88,10 @@ class UnitRefOut(Schema):
 
 class DutyOut(Schema):
     id: int
-    category_code: str
-    category_name: str
+    category_code: str | None = Field(None, description="Null for a hazard-class duty")
+    category_name: str | None = None
+    hazard_class: HazardClass | None = Field(None, description="Null for a case-category duty")
+    hazard_class_label: str | None = None
     area_code: str
     area_name: str
     phase: Phase
@@ -105,7 +107,8 @@ class DutyOut(Schema):
 
 
 class DutyIn(Schema):
-    category_code: str
+    category_code: str | None = Field(None, description="A case category (routes cases) …")
+    hazard_class: HazardClass | None = Field(None, description="… or a hazard class (plans)")
     area_code: str
     phase: Phase = Phase.RESPOND
     lead_unit_id: int

@@ -27,7 +27,7 @@ from resigrid.registers.categories import (
     set_deadlines,
     update_category,
 )
-from resigrid.registers.choices import Phase
+from resigrid.registers.choices import HazardClass, Phase
 from resigrid.registers.listing import unit_serves
 from resigrid.registers.models import Category, Duty, RegisterChange
 from resigrid.registers.permissions import can_edit_duty
@@ -82,52 +82,93 @@ def _unique_units(units: Iterable[Unit]) -> list[Unit]:
     return list(seen.values())
 
 
-def _key_taken(duty_category: Category, area: Area, phase: str) -> ValidationFailed:
+def _subject(category: Category | None, hazard_class: str) -> str:
+    if category is not None:
+        return str(category)
+    return str(HazardClass(hazard_class).label)
+
+
+def _key_taken(
+    duty_category: Category | None, area: Area, phase: str, hazard_class: str = ""
+) -> ValidationFailed:
     return fail(
-        "category",
+        "category" if duty_category is not None else "hazard_class",
         _(
             "%(area)s already has an active duty for %(category)s in the %(phase)s phase; "
             "change that one or deactivate it first."
         )
-        % {"area": area.name, "category": str(duty_category), "phase": Phase(phase).label},
+        % {
+            "area": area.name,
+            "category": _subject(duty_category, hazard_class),
+            "phase": Phase(phase).label,
+        },
     )
 
 
 def _duty_label(duty: Duty) -> str:
-    return f"{duty.category.code} @ {duty.area.name} ({duty.phase})"
+    return f"{duty.subject_code} @ {duty.area.name} ({duty.phase})"
+
+
+def _same_key(duty: Duty) -> Any:
+    if duty.category_id is not None:
+        return Duty.objects.active().filter(
+            category_id=duty.category_id, area=duty.area, phase=duty.phase
+        )
+    return Duty.objects.active().filter(
+        hazard_class=duty.hazard_class, area=duty.area, phase=duty.phase
+    )
 
 
 def create_duty(
     *,
     actor: Any,
-    category: Category,
     area: Area,
     lead_unit: Unit,
+    category: Category | None = None,
+    hazard_class: str = "",
     support_units: Iterable[Unit] = (),
     phase: str = Phase.RESPOND,
     tasks: str = "",
 ) -> Duty:
+    """A rule of the responsibility list for a case category (it routes cases) or for a hazard
+    class (plans draw their task owners from it): exactly one of the two."""
     _require_duty_editor(actor, area)
+    if (category is None) == (not hazard_class):
+        raise fail(
+            "category" if category is None else "hazard_class",
+            _("Give either a case category or a hazard class, not both and not neither."),
+        )
+    if hazard_class and hazard_class not in HazardClass.values:
+        raise fail("hazard_class", _("Unknown hazard class: %(value)s.") % {"value": hazard_class})
     if phase not in Phase.values:
         raise fail("phase", _("Unknown phase: %(phase)s.") % {"phase": phase})
     support = _unique_units(support_units)
     _check_units(area, lead_unit, support)
     tasks = clean_text("tasks", tasks, 4000)
     with transaction.atomic():
-        category = Category.objects.select_for_update().get(pk=category.pk)
-        if not category.active:
-            raise fail(
-                "category", _("The category %(code)s is inactive.") % {"code": category.code}
-            )
-        if Duty.objects.active().filter(category=category, area=area, phase=phase).exists():
-            raise _key_taken(category, area, phase)
+        if category is not None:
+            category = Category.objects.select_for_update().get(pk=category.pk)
+            if not category.active:
+                raise fail(
+                    "category", _("The category %(code)s is inactive.") % {"code": category.code}
+                )
+            clash = Duty.objects.active().filter(category=category, area=area, phase=phase)
+        else:
+            clash = Duty.objects.active().filter(hazard_class=hazard_class, area=area, phase=phase)
+        if clash.exists():
+            raise _key_taken(category, area, phase, hazard_class)
         try:
             with transaction.atomic():
                 duty = Duty.objects.create(
-                    category=category, area=area, phase=phase, lead_unit=lead_unit, tasks=tasks
+                    category=category,
+                    hazard_class=hazard_class,
+                    area=area,
+                    phase=phase,
+                    lead_unit=lead_unit,
+                    tasks=tasks,
                 )
         except IntegrityError as exc:  # a concurrent create of the same rule
-            raise _key_taken(category, area, phase) from exc
+            raise _key_taken(category, area, phase, hazard_class) from exc
         duty.support_units.set(support)
         log_change(
             actor=actor,
@@ -136,7 +177,11 @@ def create_duty(
             label=_duty_label(duty),
             action=RegisterChange.Action.CREATED,
             changes={
-                "category": category.code,
+                **(
+                    {"category": category.code}
+                    if category is not None
+                    else {"hazard_class": hazard_class}
+                ),
                 "phase": phase,
                 "lead_unit": lead_unit.name,
                 "support_units": [u.name for u in support],
@@ -219,21 +264,18 @@ def reactivate_duty(*, actor: Any, duty: Duty) -> Duty:
         duty = Duty.objects.select_for_update().select_related("category", "area").get(pk=duty.pk)
         if duty.active:
             return duty
-        if not duty.category.active:
+        if duty.category is not None and not duty.category.active:
             raise fail(
                 "category", _("The category %(code)s is inactive.") % {"code": duty.category.code}
             )
-        clash = Duty.objects.active().filter(
-            category=duty.category, area=duty.area, phase=duty.phase
-        )
-        if clash.exists():
-            raise _key_taken(duty.category, duty.area, duty.phase)
+        if _same_key(duty).exists():
+            raise _key_taken(duty.category, duty.area, duty.phase, duty.hazard_class)
         duty.active = True
         try:
             with transaction.atomic():
                 duty.save(update_fields=["active", "updated_at"])
         except IntegrityError as exc:
-            raise _key_taken(duty.category, duty.area, duty.phase) from exc
+            raise _key_taken(duty.category, duty.area, duty.phase, duty.hazard_class) from exc
         log_change(
             actor=actor,
             subject=RegisterChange.Subject.DUTY,

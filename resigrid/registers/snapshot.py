@@ -135,10 +135,13 @@ def build() -> Snapshot:
     }
     duties = {
         (d.category_id, d.area_id, d.phase): d
-        for d in Duty.objects.active().select_related("lead_unit", "category", "area")
+        for d in Duty.objects.active().for_cases().select_related("lead_unit", "category", "area")
+        if d.category_id is not None
     }
     support: dict[int, list[Unit]] = {}
-    through = Duty.support_units.through.objects.filter(duty__active=True).select_related("unit")
+    through = Duty.support_units.through.objects.filter(
+        duty__active=True, duty__category__isnull=False
+    ).select_related("unit")
     for row in through.order_by("unit_id"):
         support.setdefault(row.duty_id, []).append(row.unit)
     return Snapshot(
