@@ -1,0 +1,34 @@
+"""Who may see and keep the institution list: view with `VIEW_RESPONSE`, write with
+`MANAGE_INSTITUTIONS` on the area. An inspection may also be recorded by the schedule's
+responsible account and by grid staff of the area (who see its cases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resigrid.accounts.roles import Perm
+from resigrid.areas.models import Area
+from resigrid.areas.permissions import covers
+from resigrid.response.institutions.models import InspectionSchedule
+
+
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def can_view(user: Any, area: Area) -> bool:
+    return _active(user) and covers(user, area.code, Perm.VIEW_RESPONSE)
+
+
+def can_manage(user: Any, area: Area) -> bool:
+    return _active(user) and covers(user, area.code, Perm.MANAGE_INSTITUTIONS)
+
+
+def can_record(user: Any, schedule: InspectionSchedule) -> bool:
+    """Record an inspection of `schedule`."""
+    if not _active(user):
+        return False
+    if schedule.responsible_user_id == user.pk or can_manage(user, schedule.area):
+        return True
+    code = schedule.area.code
+    return covers(user, code, Perm.VIEW_RESPONSE) and covers(user, code, Perm.VIEW_CASES)
