@@ -18,6 +18,7 @@ from resigrid.resources.api import router as resources_router
 from resigrid.response.allocations.api import router as allocations_router
 from resigrid.response.bulletins.api import router as bulletins_router
 from resigrid.response.callups.api import router as callups_router
+from resigrid.response.command.api import router as command_router
 from resigrid.response.incidents.api import router as incidents_router
 from resigrid.response.institutions.api import router as institutions_router
 from resigrid.response.plans.api import router as plans_router
@@ -54,4 +55,5 @@ api.add_router("/response/allocations/", allocations_router, tags=["response"])
 api.add_router("/response/sweeps/", sweeps_router, tags=["response"])
 api.add_router("/response/bulletins/", bulletins_router, tags=["response"])
 api.add_router("/response/recovery/", recovery_router, tags=["response"])
+api.add_router("/response/command/", command_router, tags=["response"])
 api.add_router("/sim/", sim_router, tags=["simulation"])

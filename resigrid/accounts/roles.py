@@ -148,6 +148,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.RELAY_ALERTS,
             Perm.VIEW_RESPONSE,
             Perm.SWEEP_VULNERABLE,
+            Perm.MANAGE_RECOVERY,  # household needs assessments in their own grid
         }
     ),
     Role.COMMUNITY_STAFF: frozenset(_COMMUNITY),
