@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.roles import Perm
@@ -93,6 +94,14 @@ class Incident(models.Model):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         ordering = ["-opened_at", "-pk"]
+        constraints = [
+            # One open incident per alert (the service says which one; this is the backstop).
+            models.UniqueConstraint(
+                fields=["source_alert"],
+                condition=Q(source_alert__isnull=False) & ~Q(state="closed"),
+                name="incident_one_open_per_alert",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -162,6 +171,9 @@ class IncidentTask(models.Model):
     outcome = models.TextField(_("outcome"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # For tasks from a plan: "<plan id>:<task title>", so re-activating the plan at another
+    # level does not create the same task twice.
+    plan_key = models.CharField(_("plan task key"), max_length=240, blank=True)
 
     objects = IncidentTaskQuerySet.as_manager()
 
@@ -170,6 +182,13 @@ class IncidentTask(models.Model):
         verbose_name_plural = _("incident tasks")
         ordering = ["state", "due_at", "pk"]
         indexes = [models.Index(fields=["incident", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "plan_key"],
+                condition=~Q(plan_key=""),
+                name="incident_task_plan_key_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -201,3 +220,46 @@ class IncidentLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.action}"
+
+
+class CommandPostMember(models.Model):
+    """A seat of the temporary command post (临时指挥部) created when a plan is activated: the
+    role from the plan, the unit that fills it and, once assigned, the person."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="roster", verbose_name=_("incident")
+    )
+    role_code = models.CharField(_("role code"), max_length=40)
+    role_name = models.CharField(_("role"), max_length=100)
+    duties = models.TextField(_("duties"), blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="command_seats",
+        verbose_name=_("unit"),
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="command_seats",
+        verbose_name=_("person"),
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("command post member")
+        verbose_name_plural = _("command post roster")
+        ordering = ["incident", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "role_code"], name="command_post_role_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role_name} ({self.incident_id})"
