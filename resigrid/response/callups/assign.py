@@ -163,7 +163,7 @@ def propose_assignment(
     if not can_coordinate(actor, callup.area):
         raise PermissionDeniedError(_("You may not call up volunteers in this area."))
     with transaction.atomic():
-        locked = CallUp.objects.select_for_update().select_related("area", "incident")
+        locked = CallUp.objects.select_for_update(of=("self",)).select_related("area", "incident")
         cu = locked.get(pk=callup.pk)
         if cu.state != CallUpState.OPEN:
             raise ConflictError(_("Only an open call-up gets proposals."), state=cu.state)
@@ -243,7 +243,11 @@ def confirm(
     if not can_coordinate(actor, callup.area):
         raise PermissionDeniedError(_("You may not call up volunteers in this area."))
     with transaction.atomic():
-        cu = CallUp.objects.select_for_update().select_related("incident").get(pk=callup.pk)
+        cu = (
+            CallUp.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=callup.pk)
+        )
         if cu.state != CallUpState.OPEN:
             raise ConflictError(_("Only an open call-up's proposals can be confirmed."))
         rows = cu.assignments.filter(state=AssignmentState.PROPOSED).select_related(
@@ -312,7 +316,7 @@ def decline(*, actor: User, assignment: Assignment) -> Assignment:
         raise PermissionDeniedError(_("You may not call up volunteers in this area."))
     with transaction.atomic():
         row = (
-            Assignment.objects.select_for_update()
+            Assignment.objects.select_for_update(of=("self",))
             .select_related("callup__incident")
             .get(pk=assignment.pk)
         )
@@ -367,7 +371,7 @@ def report_back(*, actor: User, assignment: Assignment, report: str, hours: obje
     points = rules.points_for(clean)
     with transaction.atomic():
         row = (
-            Assignment.objects.select_for_update()
+            Assignment.objects.select_for_update(of=("self",))
             .select_related("callup__incident")
             .get(pk=assignment.pk)
         )

@@ -153,7 +153,11 @@ def _publish(callup: CallUp, actor: User) -> None:
 
 
 def _locked(callup: CallUp) -> CallUp:
-    return CallUp.objects.select_for_update().select_related("incident", "area").get(pk=callup.pk)
+    return (
+        CallUp.objects.select_for_update(of=("self",))
+        .select_related("incident", "area")
+        .get(pk=callup.pk)
+    )
 
 
 def publish(*, actor: User, callup: CallUp) -> CallUp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -44,6 +45,7 @@ pytestmark = pytest.mark.django_db
 
 
 def metres(v: Volunteer) -> int:
+    assert v.home_lon is not None and v.home_lat is not None
     return round(float(haversine_m(v.home_lon, v.home_lat, *PLACE)))
 
 
@@ -59,7 +61,7 @@ def proposed(callup) -> list[tuple[int, str, int]]:
 def test_publish_and_validation(community_admin: User, tree: Tree, clock: None) -> None:
     callup = make_callup(community_admin, tree, skills=["rescue", "rescue", "medical"])
     assert (callup.state, callup.skills, callup.count) == ("open", ["medical", "rescue"], 2)
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"title": "  "}, "title", "Give the call-up a title."),
         ({"count": 0}, "count", "Ask for between 1 and 1000 volunteers."),
         ({"count": 1001}, "count", "Ask for between 1 and 1000 volunteers."),
