@@ -86,11 +86,13 @@ def test_evaluation_scores(drill, community_admin) -> None:
 
 
 def test_evaluation_waits_for_the_drill(drill, community_admin) -> None:
-    with time_machine.travel(AT - dt.timedelta(days=1), tick=False):
-        with pytest.raises(ValidationFailed):
-            drills.evaluate_drill(
-                actor=community_admin, drill_id=drill.pk, scores=[ScoreSpec("响应速度", 4)]
-            )
+    with (
+        time_machine.travel(AT - dt.timedelta(days=1), tick=False),
+        pytest.raises(ValidationFailed),
+    ):
+        drills.evaluate_drill(
+            actor=community_admin, drill_id=drill.pk, scores=[ScoreSpec("响应速度", 4)]
+        )
 
 
 def test_lessons_become_items_with_owners(drill, community_admin, grid_worker) -> None:
