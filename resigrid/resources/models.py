@@ -51,6 +51,11 @@ ON_HAND: dict[str, int] = {MovementKind.IN: 1, MovementKind.OUT: -1, MovementKin
 RESERVED: dict[str, int] = {MovementKind.RESERVE: 1, MovementKind.RELEASE: -1}
 
 
+def signed_total(kind_signs: Mapping[str, int]) -> Sum:
+    """The conditional sum of movement quantities for other modules (`ON_HAND`, `RESERVED`)."""
+    return _signed(kind_signs)
+
+
 def _movement_total(kind_signs: Mapping[str, int], **outer: str) -> Coalesce:
     """A correlated subquery: the signed total of the movements matching the outer row."""
     rows = (
@@ -181,6 +186,13 @@ class BatchQuerySet(models.QuerySet["Batch"]):
 
     def with_on_hand(self) -> BatchQuerySet:
         return self.annotate(on_hand=_movement_total(ON_HAND, batch="pk"))
+
+    def with_free(self) -> BatchQuerySet:
+        """Annotate on_hand, reserved (reservations naming this batch) and free = the rest."""
+        return self.annotate(
+            on_hand=_movement_total(ON_HAND, batch="pk"),
+            reserved=_movement_total(RESERVED, batch="pk"),
+        ).annotate(free=F("on_hand") - F("reserved"))
 
     def near_expiry(self, today: dt.date, days: int = 30) -> BatchQuerySet:
         """Batches still in stock that expire within `days` days (already expired ones too)."""

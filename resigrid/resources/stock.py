@@ -124,13 +124,16 @@ def _short(depot: Depot, item: Item, what: str, have: Decimal, qty: Decimal) -> 
 
 
 def _fefo(depot: Depot, item: Item, qty: Decimal) -> list[tuple[Batch, Decimal]]:
-    """Which batches a withdrawal takes, earliest expiry first (first-expired, first-out)."""
+    """Which batches a withdrawal takes, earliest expiry first (first-expired, first-out).
+
+    Units of a batch reserved for an allocation (reservations naming the batch) are not taken.
+    """
     plan: list[tuple[Batch, Decimal]] = []
     left = qty
-    batches = Batch.objects.filter(depot=depot, item=item).with_on_hand()
-    batches = batches.filter(on_hand__gt=0)  # type: ignore[misc]
+    batches = Batch.objects.filter(depot=depot, item=item).with_free()
+    batches = batches.filter(free__gt=0)  # type: ignore[misc]
     for batch in batches.order_by("expiry", "id"):
-        take = min(left, batch.on_hand)  # type: ignore[attr-defined]
+        take = min(left, batch.free)  # type: ignore[attr-defined]
         plan.append((batch, take))
         left -= take
         if left <= 0:
@@ -196,7 +199,7 @@ def record_movement(
         # out, or an adjustment downwards: from a named batch, or earliest expiry first.
         batch = _existing_batch(depot, item, batch_number)
         if batch is not None:
-            in_batch = StockMovement.objects.filter(batch=batch).balance()["on_hand"]
+            in_batch = StockMovement.objects.filter(batch=batch).balance()["available"]
             if in_batch < qty:
                 raise _short(depot, item, _("in this batch"), in_batch, qty)
             return [StockMovement.objects.bulk_create([row(batch, qty)])[0]]
