@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas.models import Area
+from resigrid.areas.models import Area, scope_prefixes
 from resigrid.areas.permissions import covers
 from resigrid.response.institutions.models import InspectionSchedule
 
@@ -32,3 +32,8 @@ def can_record(user: Any, schedule: InspectionSchedule) -> bool:
         return True
     code = schedule.area.code
     return covers(user, code, Perm.VIEW_RESPONSE) and covers(user, code, Perm.VIEW_CASES)
+
+
+def managed_anywhere(user: Any) -> bool:
+    """True when the user may keep the institution list of some area."""
+    return scope_prefixes(user, Perm.MANAGE_INSTITUTIONS) != []
