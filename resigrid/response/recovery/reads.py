@@ -14,18 +14,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from resigrid.accounts.models import PersonalDataAccess
+from resigrid.accounts.models import PersonalDataAccess, User
 from resigrid.accounts.roles import Perm
 from resigrid.accounts.services import record_personal_data_access
 from resigrid.areas.codes import CODE_LENGTH, PREFIX_LENGTH
 from resigrid.areas.models import scope_prefixes
 from resigrid.core.errors import NotFoundError, PermissionDeniedError
+from resigrid.orgs.models import Unit
 from resigrid.people.models import Household
 from resigrid.response.incidents.models import Incident, IncidentQuerySet
+from resigrid.response.recovery.matching import area_chain_codes
 from resigrid.response.recovery.models import (
     SENSITIVE_KINDS,
     HouseholdNeed,
@@ -191,3 +194,37 @@ def board(
         needs=needs,
         hidden=filtered.count() - shown_qs.count(),
     )
+
+
+def people_of(incident: Incident) -> QuerySet[User]:
+    """Accounts with a role in, below or above the incident's area: owner choices."""
+    chain = area_chain_codes(incident.area)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role_bindings__area__code__startswith=incident.area.scope_prefix)
+            | Q(role_bindings__area__code__in=chain)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def units_of(incident: Incident) -> QuerySet[Unit]:
+    """Units in, below or above the incident's area."""
+    chain = area_chain_codes(incident.area)
+    return Unit.objects.filter(
+        Q(area__code__startswith=incident.area.scope_prefix) | Q(area__code__in=chain)
+    ).order_by("area__code", "name")
+
+
+def plan_url(plan_id: int | None) -> str:
+    """The page where the plan is revised: the plans app's plan page when it exposes one,
+    else the plans list."""
+    if plan_id is not None:
+        for name in ("plans:detail", "plans:edit"):
+            try:
+                return reverse(name, args=[plan_id])
+            except NoReverseMatch:
+                continue
+    return reverse("plans:list")

@@ -15,22 +15,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from resigrid.accounts.models import User
 from resigrid.core.errors import (
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
     ValidationFailed,
 )
-from resigrid.orgs.models import Commitment, Unit
+from resigrid.orgs.models import Commitment
 from resigrid.people.models import Household
-from resigrid.response.incidents.models import Incident
 from resigrid.response.recovery import matching, reads, services, summary
 from resigrid.response.recovery.forms import AssessmentForm, CloseForm, MatchForm, apply_errors
 from resigrid.response.recovery.models import (
@@ -40,6 +37,7 @@ from resigrid.response.recovery.models import (
     NeedState,
 )
 from resigrid.response.recovery.permissions import can_assess, can_review
+from resigrid.response.recovery.reads import people_of, units_of
 from resigrid.response.recovery.services import NeedInput
 
 View = Callable[..., HttpResponse]
@@ -58,28 +56,6 @@ def domain_errors(view: View) -> View:
             raise PermissionDenied(str(exc.message)) from exc
 
     return wrapper
-
-
-def people_of(incident: Incident) -> QuerySet[User]:
-    """Accounts with a role in, below or above the incident's area: owner choices."""
-    chain = matching.area_chain_codes(incident.area)
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(role_bindings__area__code__startswith=incident.area.scope_prefix)
-            | Q(role_bindings__area__code__in=chain)
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
-def units_of(incident: Incident) -> QuerySet[Unit]:
-    """Units in, below or above the incident's area."""
-    chain = matching.area_chain_codes(incident.area)
-    return Unit.objects.filter(
-        Q(area__code__startswith=incident.area.scope_prefix) | Q(area__code__in=chain)
-    ).order_by("area__code", "name")
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,22 +28,11 @@ from resigrid.response.recovery.forms import (
 )
 from resigrid.response.recovery.models import AfterActionReview
 from resigrid.response.recovery.permissions import can_review
+from resigrid.response.recovery.reads import people_of, plan_url, units_of
 from resigrid.response.recovery.reviews import FindingInput
-from resigrid.response.recovery.views import domain_errors, people_of, units_of
+from resigrid.response.recovery.views import domain_errors
 
 FINDING_ROWS = 3
-
-
-def plan_url(plan_id: int | None) -> str:
-    """The page where the plan is revised: the plans app's plan page when it exposes one,
-    else the plans list."""
-    if plan_id is not None:
-        for name in ("plans:detail", "plans:edit"):
-            try:
-                return reverse(name, args=[plan_id])
-            except NoReverseMatch:
-                continue
-    return reverse("plans:list")
 
 
 def _finding_form(

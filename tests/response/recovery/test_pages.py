@@ -10,9 +10,9 @@ from resigrid.accounts.models import PersonalDataAccess, User
 from resigrid.response.institutions.models import ImprovementItem
 from resigrid.response.recovery import reviews, services
 from resigrid.response.recovery.models import AfterActionReview, HouseholdNeed, NeedsAssessment
+from resigrid.response.recovery.reads import plan_url
 from resigrid.response.recovery.reviews import FindingInput
 from resigrid.response.recovery.services import NeedInput
-from resigrid.response.recovery.views_reviews import plan_url
 
 from .conftest import NOW, World
 
