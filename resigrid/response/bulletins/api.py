@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from resigrid.areas.models import Area
 from resigrid.core.errors import NotFoundError, ValidationFailed
@@ -74,7 +74,7 @@ def list_bulletins(
 
 
 @router.post("/", response={201: BulletinOut, **_ERRORS}, summary="Draft a bulletin")
-def draft(request: HttpRequest, payload: DraftIn) -> tuple[int, dict[str, Any]]:
+def draft(request: HttpRequest, payload: DraftIn) -> Any:
     user = _user(request)
     area = Area.objects.visible_to(user).filter(pk=payload.area_id).first()
     if area is None:
@@ -93,7 +93,7 @@ def draft(request: HttpRequest, payload: DraftIn) -> tuple[int, dict[str, Any]]:
         rumour=payload.rumour,
         incident=incident,
     )
-    return 201, _out(b)
+    return Status(201, _out(b))
 
 
 @router.get("/{pk}", response={200: BulletinOut, **_ERRORS}, summary="One bulletin")

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from resigrid.areas.models import Area
 from resigrid.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
@@ -62,18 +62,18 @@ def _sweep(request: HttpRequest, pk: int) -> Sweep:
 
 
 @router.post("/", response={201: SweepOut, **_MOVE_ERRORS}, summary="Start a sweep")
-def start(request: HttpRequest, payload: StartIn) -> tuple[int, dict[str, Any]]:
+def start(request: HttpRequest, payload: StartIn) -> Any:
     user = _user(request)
     incident = Incident.objects.visible_to(user).filter(pk=payload.incident_id).first()
     if incident is None:
-        raise ValidationFailed(_("No such incident."), field="incident_id")
-    area = Area.objects.visible_to(user).filter(pk=payload.area_id).first()
+        raise NotFoundError(_("No such incident."))
+    area = Area.objects.filter(pk=payload.area_id).first()  # the service checks the right
     if area is None:
         raise ValidationFailed(_("No such area."), field="area_id")
     sweep = services.start_sweep(
         actor=user, incident=incident, area=area, deadline=payload.deadline
     )
-    return 201, sweep_out(sweep)
+    return Status(201, sweep_out(sweep))
 
 
 @router.get("/", response=list[SweepOut], summary="Sweeps (of one incident)")

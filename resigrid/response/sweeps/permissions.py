@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas.models import Area
+from resigrid.areas.models import Area, scope_prefixes
 from resigrid.areas.permissions import covers
 from resigrid.people.models import Carer
 from resigrid.response.sweeps.models import SweepContact
@@ -17,10 +17,15 @@ def can_start_sweep(user: Any, area: Area) -> bool:
 
 
 def can_view_progress(user: Any, area: Area) -> bool:
-    """Counts per grid (no names): anyone who sees the response of the area or sweeps in it."""
-    return covers(user, area.code, Perm.VIEW_RESPONSE) or covers(
-        user, area.code, Perm.SWEEP_VULNERABLE
-    )
+    """Counts per grid (no names): anyone who sees the response of the area or of a part of it
+    (a grid worker follows the community's sweep)."""
+    for perm in (Perm.VIEW_RESPONSE, Perm.SWEEP_VULNERABLE):
+        prefixes = scope_prefixes(user, perm)
+        if prefixes is None:
+            return True
+        if any(area.code.startswith(p) or p.startswith(area.scope_prefix) for p in prefixes):
+            return True
+    return False
 
 
 def can_see_names(user: Any, grid: Area) -> bool:
