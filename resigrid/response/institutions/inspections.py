@@ -40,6 +40,7 @@ from resigrid.response.institutions.models import (
 MAX_ITEMS = 50
 MAX_NOTE = 500
 MAX_KEY = 64
+MAX_AGE_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,11 @@ def record_inspection(
     at = at or now
     if at > now + dt.timedelta(minutes=5):
         raise ValidationFailed(_("An inspection cannot be in the future."), field="at")
+    if at < now - dt.timedelta(days=MAX_AGE_DAYS):
+        raise ValidationFailed(
+            _("An inspection older than %(n)d days cannot be recorded.") % {"n": MAX_AGE_DAYS},
+            field="at",
+        )
     try:
         with transaction.atomic():
             schedule = _lock(schedule_id)
@@ -325,7 +331,7 @@ def record_inspection(
                 result, text, category = checked[item.pk]
                 case = None
                 if result == Answer.FINDING and category is not None and point is not None:
-                    case = _open_case(actor, schedule, item, text, category, point)
+                    case = _open_case(actor, schedule, item, text, category, point, at)
                 rows.append(
                     InspectionAnswer(
                         inspection=inspection, item=item, result=result, note=text, case=case
@@ -353,6 +359,7 @@ def _open_case(
     text: str,
     category: Category,
     point: tuple[float, float],
+    at: dt.datetime,
 ) -> Any:
     title = f"{schedule.title}：{item.question}"
     if len(title) > 120:
@@ -367,7 +374,7 @@ def _open_case(
         source=Source.INSPECTION,
     )
     try:
-        return intake.report_case(actor=actor, report=report)
+        return intake.report_case(actor=actor, report=report, now=at)
     except ValidationFailed as exc:
         raise ValidationFailed(
             exc.message,
