@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resigrid.areas.codes import Level
+from resigrid.areas.locator import locate_point
 from resigrid.areas.models import Area
 from resigrid.cases.choices import Source
 from resigrid.cases.intake import Report, report_case
@@ -65,18 +66,26 @@ def pick_category(hazard_class: str, code: str = "") -> Category:
 
 
 def _position(risk: RiskPoint) -> tuple[float, float]:
-    """A point inside a grid of the risk's area."""
+    """A point inside a grid: the risk's own point or building if inside one, else a point of
+    the risk's grid, else of the first grid of its area that has a shape."""
+    candidates: list[tuple[float, float] | None] = []
     if risk.lon is not None and risk.lat is not None:
-        return risk.lon, risk.lat
+        candidates.append((risk.lon, risk.lat))
     if risk.building is not None:
-        return risk.building.lon, risk.building.lat
-    areas: list[Area] = [risk.area]
-    if risk.area.level != Level.GRID:
-        areas += list(Area.objects.subtree(risk.area).grids().order_by("code"))
-    for area in areas:
-        point = _area_point(area)
-        if point is not None:
-            return point
+        candidates.append((risk.building.lon, risk.building.lat))
+    if risk.area.level == Level.GRID:
+        candidates.append(_area_point(risk.area))
+    else:
+        grids = Area.objects.subtree(risk.area).grids().order_by("code")
+        candidates += [_area_point(g) for g in grids]
+    for point in candidates:
+        if point is None:
+            continue
+        try:
+            locate_point(lon=point[0], lat=point[1])
+        except ValidationFailed:
+            continue
+        return point
     raise fail("area", _("This risk point has no location inside a grid."))
 
 
