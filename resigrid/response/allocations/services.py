@@ -80,7 +80,7 @@ def _require_allocate(actor: Any, area: Area) -> None:
 def _locked_plan(plan: AllocationPlan, *states: str) -> AllocationPlan:
     """Re-read the plan under its row lock and check it is still in one of `states`."""
     locked = (
-        AllocationPlan.objects.select_for_update()
+        AllocationPlan.objects.select_for_update(of=("self",))
         .select_related("incident", "area")
         .get(pk=plan.pk)
     )
