@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import scope_prefixes
 from resigrid.orgs.models import units_of
+from resigrid.response.callups.permissions import is_volunteer
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class NavEntry:
     group: str | Promise | None = None  # entries of one group share a dropdown
     # Also shown to accounts acting for a unit (departments receive dispatched cases that way).
     unit_accounts: bool = False
+    # With perm None: shown only to the accounts this predicate accepts (e.g. volunteers).
+    show_if: Callable[[Any], bool] | None = None
 
     @property
     def url(self) -> str:
@@ -74,6 +78,14 @@ ENTRIES = (
     NavEntry(
         _("Volunteer call-ups"), "callups:list", "people-fill", Perm.COORDINATE_VOLUNTEERS, RESPONSE
     ),
+    NavEntry(
+        _("Volunteer needs"),
+        "callups:open",
+        "person-raised-hand",
+        None,
+        RESPONSE,
+        show_if=is_volunteer,
+    ),
     NavEntry(_("Bulletins"), "bulletins:list", "newspaper", Perm.DRAFT_BULLETINS, RESPONSE),
     NavEntry(_("Simulation"), "sim:list", "cpu", Perm.RUN_SIMULATIONS),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),
@@ -89,7 +101,8 @@ def entries_for(user: Any) -> list[NavEntry]:
     out = []
     for entry in ENTRIES:
         if entry.perm is None:
-            out.append(entry)
+            if entry.show_if is None or entry.show_if(user):
+                out.append(entry)
             continue
         if entry.perm not in allowed:
             allowed[entry.perm] = scope_prefixes(user, entry.perm) != []

@@ -324,3 +324,24 @@ def test_unit_accounts_see_the_case_queues(client_for: Any, tree: Any, departmen
     assert [n for n in nav(response) if n.startswith("cases:")] == [
         n for n in CASES if n.startswith("cases:")
     ]
+
+
+def test_volunteer_needs_only_for_registered_volunteers(
+    client_for: Any, outsider: User, tree: Tree
+) -> None:
+    """An account linked to a volunteer gets "Volunteer needs"; the others never do."""
+    import datetime as dt
+
+    from resigrid.people.models import Household, Person, Volunteer
+    from resigrid.response.callups.models import VolunteerAccount
+
+    home = Household.objects.create(grid=tree.grid11, room="1")
+    person = Person.objects.create(
+        household=home, grid=tree.grid11, name="志愿者", sex="F", birth_date=dt.date(1990, 1, 1)
+    )
+    volunteer = Volunteer.objects.create(person=person)
+    VolunteerAccount.objects.create(user=outsider, volunteer=volunteer)
+    response = client_for(outsider).get(reverse("web:home"))
+    assert nav(response) == ["alerts:mine", "callups:open"]
+    Volunteer.objects.filter(pk=volunteer.pk).update(active=False)
+    assert nav(client_for(outsider).get(reverse("web:home"))) == ["alerts:mine"]
