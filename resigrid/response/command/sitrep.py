@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -49,6 +50,8 @@ class Sitrep:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
     if isinstance(value, (int, float, str)) or value is None:
         return value
     return str(value)
@@ -82,7 +85,7 @@ def build(incident: Incident, now: dt.datetime | None = None) -> Sitrep:
     case_rows = tuple((r.category, r.open, r.closed) for r in reads.cases(incident))
     cases = Section(
         "cases",
-        _("Cases in the area since the incident opened"),
+        _("Cases since the incident opened"),
         (_("Category"), _("Open"), _("Closed")),
         case_rows,
     )
