@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 from openpyxl import load_workbook
 
 from resigrid.resources.models import Depot, DepotItem, Facility, Item
@@ -109,7 +109,7 @@ def test_the_report_structure(world: World) -> None:
     assert sections["volunteers"].rows == ((0, 0, 0, 0, 0.0),)
 
 
-def test_pdf_and_xlsx(world: World, client_for: Client) -> None:
+def test_pdf_and_xlsx(world: World, client_for: Any) -> None:
     incident = _scene(world)
     client = client_for(world.street)
     response = client.get(f"/response/command/{incident.pk}/sitrep.pdf")
@@ -176,7 +176,7 @@ def test_pdf_renderer_escapes_markup() -> None:
     assert wb["s"]["A2"].value == "'=1+1"
 
 
-def test_sitrep_json_api(world: World, client_for: Client) -> None:
+def test_sitrep_json_api(world: World, client_for: Any) -> None:
     incident = _scene(world)
     client = client_for(world.street)
     response = client.get(f"/api/response/command/{incident.pk}/sitrep")
@@ -203,14 +203,14 @@ def test_sitrep_json_api(world: World, client_for: Client) -> None:
     )
 
 
-def test_downloads_outside_scope_are_404(world: World, client_for: Client) -> None:
+def test_downloads_outside_scope_are_404(world: World, client_for: Any) -> None:
     incident = _scene(world)
     client = client_for(world.worker)  # grid 11 only
     assert client.get(f"/response/command/{incident.pk}/sitrep.pdf").status_code == 404
     assert IncidentLog.objects.filter(action="sitrep").count() == 0
 
 
-def test_live_part_and_map(world: World, client_for: Client) -> None:
+def test_live_part_and_map(world: World, client_for: Any) -> None:
     incident = _scene(world)
     client = client_for(world.street)
     body = client.get(f"/response/command/{incident.pk}/live/").content.decode()

@@ -3,8 +3,9 @@ alert and case pages, and the command post's actions posted from the dashboard."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.test import Client
 
 from resigrid.accounts.models import User
 from resigrid.response.incidents import activate, services
@@ -14,7 +15,7 @@ from tests.response.incidents.conftest import World, make_case, published_alert
 pytestmark = pytest.mark.django_db
 
 
-def test_list_shows_open_incidents_first(world: World, client_for: Client) -> None:
+def test_list_shows_open_incidents_first(world: World, client_for: Any) -> None:
     old = services.open_incident(actor=world.street, title="旧事件", area=world.tree.community1)
     Incident.objects.filter(pk=old.pk).update(state="closed")
     new = services.open_incident(actor=world.street, title="新事件", area=world.tree.community2)
@@ -24,13 +25,13 @@ def test_list_shows_open_incidents_first(world: World, client_for: Client) -> No
     assert 'id="incident-new"' in body
 
 
-def test_list_without_command_right_has_no_open_button(world: World, client_for: Client) -> None:
+def test_list_without_command_right_has_no_open_button(world: World, client_for: Any) -> None:
     body = client_for(world.worker).get("/response/incidents/").content.decode()
     assert 'id="incident-new"' not in body
     assert client_for(world.worker).get("/response/incidents/open/").status_code == 403
 
 
-def test_alert_page_offers_the_button_to_commanders_only(world: World, client_for: Client) -> None:
+def test_alert_page_offers_the_button_to_commanders_only(world: World, client_for: Any) -> None:
     alert = published_alert(world.tree)
     body = client_for(world.street).get(f"/alerts/{alert.pk}/").content.decode()
     assert f'href="/response/incidents/open/?alert={alert.pk}"' in body
@@ -40,7 +41,7 @@ def test_alert_page_offers_the_button_to_commanders_only(world: World, client_fo
     assert f'href="/response/command/{incident.pk}/"' in body
 
 
-def test_open_form_prefilled_from_the_alert_and_posted(world: World, client_for: Client) -> None:
+def test_open_form_prefilled_from_the_alert_and_posted(world: World, client_for: Any) -> None:
     alert = published_alert(world.tree, level="orange")
     client = client_for(world.street)
     body = client.get(f"/response/incidents/open/?alert={alert.pk}").content.decode()
@@ -86,7 +87,7 @@ def test_open_form_prefilled_from_the_alert_and_posted(world: World, client_for:
     assert Incident.objects.count() == 1
 
 
-def test_open_form_from_a_case(world: World, client_for: Client) -> None:
+def test_open_form_from_a_case(world: World, client_for: Any) -> None:
     case = make_case(world.tree)
     client = client_for(world.secretary)
     body = client.get(f"/cases/{case.pk}/").content.decode()
@@ -98,7 +99,7 @@ def test_open_form_from_a_case(world: World, client_for: Client) -> None:
     assert client.get("/response/incidents/open/?alert=999999").status_code == 404
 
 
-def test_open_form_outside_scope_shows_the_error(world: World, client_for: Client) -> None:
+def test_open_form_outside_scope_shows_the_error(world: World, client_for: Any) -> None:
     response = client_for(world.secretary).post(
         "/response/incidents/open/",
         {
@@ -112,7 +113,7 @@ def test_open_form_outside_scope_shows_the_error(world: World, client_for: Clien
     assert Incident.objects.count() == 0
 
 
-def test_dashboard_actions(world: World, client_for: Client) -> None:
+def test_dashboard_actions(world: World, client_for: Any) -> None:
     incident = services.open_incident(actor=world.street, alert_id=published_alert(world.tree).pk)
     client = client_for(world.street)
     url = f"/response/command/{incident.pk}/"
@@ -148,7 +149,7 @@ def test_dashboard_actions(world: World, client_for: Client) -> None:
 
 
 def test_dashboard_for_viewers_has_no_forms(
-    world: World, client_for: Client, department: User
+    world: World, client_for: Any, department: User
 ) -> None:
     incident = services.open_incident(actor=world.street, alert_id=published_alert(world.tree).pk)
     activate.activate_plan(
