@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area
@@ -57,36 +57,43 @@ def current_sweeps(incident: Incident) -> list[Sweep]:
     return open_ or sweeps[:1]
 
 
-def grid_rows(sweep_ids: Sequence[int]) -> list[GridRow]:
-    """Per grid, in grid code order: persons and the count of each outcome. One aggregate query
-    on (sweep, grid, outcome) and one query for the ~hundreds of grid names."""
-    if not sweep_ids:
-        return []
-    counts = (
+def progress_query(sweep_ids: Sequence[int]) -> Any:
+    """(grid, outcome, count) of the sweeps' contacts: one GROUP BY that PostgreSQL answers with
+    an index-only scan of (sweep, grid, outcome), 2-3x faster than conditional counts per grid
+    (bench/bench_sweep_progress.py measures both)."""
+    return (
         SweepContact.objects.filter(sweep_id__in=list(sweep_ids))
         .order_by()
-        .values("grid_id")
-        .annotate(
-            persons=Count("pk"),
-            safe=Count("pk", filter=Q(outcome=Outcome.SAFE)),
-            needs_help=Count("pk", filter=Q(outcome=Outcome.NEEDS_HELP)),
-            unreachable=Count("pk", filter=Q(outcome=Outcome.UNREACHABLE)),
-        )
+        .values("grid_id", "outcome")
+        .annotate(n=Count("*"))  # COUNT(*): no column outside the index is read
+        .values_list("grid_id", "outcome", "n")
     )
-    by_grid = {row["grid_id"]: row for row in counts}
+
+
+def grid_rows(sweep_ids: Sequence[int]) -> list[GridRow]:
+    """Per grid, in grid code order: persons and the count of each outcome. One aggregate query
+    and one query for the (~hundreds of) grid names."""
+    if not sweep_ids:
+        return []
+    by_grid: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for grid_id, outcome, n in progress_query(sweep_ids):
+        by_grid[grid_id][outcome] += n
     grids = Area.objects.filter(pk__in=list(by_grid)).only("pk", "code", "name").order_by("code")
-    return [
-        GridRow(
-            grid_id=g.pk,
-            grid_code=g.code,
-            grid_name=g.name,
-            persons=by_grid[g.pk]["persons"],
-            safe=by_grid[g.pk]["safe"],
-            needs_help=by_grid[g.pk]["needs_help"],
-            unreachable=by_grid[g.pk]["unreachable"],
+    rows = []
+    for g in grids:
+        counts = by_grid[g.pk]
+        rows.append(
+            GridRow(
+                grid_id=g.pk,
+                grid_code=g.code,
+                grid_name=g.name,
+                persons=sum(counts.values()),
+                safe=counts[Outcome.SAFE],
+                needs_help=counts[Outcome.NEEDS_HELP],
+                unreachable=counts[Outcome.UNREACHABLE],
+            )
         )
-        for g in grids
-    ]
+    return rows
 
 
 def is_overdue(sweeps: Sequence[Sweep], rows: Sequence[GridRow], now: dt.datetime) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -84,6 +84,29 @@ def _carer_accounts(area: Area) -> dict[int, int]:
     return found
 
 
+_COLUMNS = ("sweep_id", "person_id", "grid_id", "assigned_to_id", "outcome", "method", "note",
+            "attempts")  # fmt: skip
+
+
+def _write_contacts(rows: list[tuple[int, int, int, int | None]]) -> None:
+    """COPY on PostgreSQL (a street is 100,000 rows), bulk INSERT elsewhere."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(SweepContact._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the driver's cursor (psycopg 3)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((*row, "", "", "", 0))
+        return
+    SweepContact.objects.bulk_create(
+        (SweepContact(sweep_id=s, person_id=p, grid_id=g, assigned_to_id=a) for s, p, g, a in rows),
+        batch_size=BATCH,
+    )
+
+
 def _check_start(actor: Any, incident: Incident, area: Area, deadline: dt.datetime) -> None:
     if not can_start_sweep(actor, area):
         raise PermissionDeniedError(_("You may not start a sweep in this area."))
@@ -129,17 +152,11 @@ def start_sweep(*, actor: Any, incident: Incident, area: Area, deadline: dt.date
         )
         carers = _carer_accounts(area)
         workers = _grid_workers(sorted({grid_id for _pk, grid_id in persons}))
-        SweepContact.objects.bulk_create(
-            (
-                SweepContact(
-                    sweep=sweep,
-                    person_id=pk,
-                    grid_id=grid_id,
-                    assigned_to_id=carers.get(pk) or workers.get(grid_id),
-                )
+        _write_contacts(
+            [
+                (sweep.pk, pk, grid_id, carers.get(pk) or workers.get(grid_id))
                 for pk, grid_id in persons
-            ),
-            batch_size=BATCH,
+            ]
         )
         record(
             incident=incident,
