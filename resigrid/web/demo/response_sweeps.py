@@ -1,4 +1,6 @@
-"""Demo data of the sweeps app (issue 6): filled in by its owner."""
+"""Demo data of the sweeps app (issue 6): nothing is seeded. The walk-through starts a sweep in
+the live flood incident from the sweeps page (`/response/sweeps/`), which snapshots the demo's
+vulnerable residents at that moment."""
 
 from __future__ import annotations
 
