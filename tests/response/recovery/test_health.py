@@ -63,6 +63,7 @@ def test_grid_worker_reaches_the_community_incident_for_their_grid(
     assert reads.incident_for(grid_worker, world.incident.pk) == world.incident
     b = reads.board(grid_worker, world.incident)
     assert sorted(n.pk for n in b.needs) == sorted(needs.values())  # VIEW_VULNERABLE on grid 11
-    assert [h.pk for h in reads.households_in_reach(grid_worker, world.incident)] == []
+    reach = reads.households_in_reach(grid_worker, world.incident)
+    assert [h.pk for h in reach] == [world.home1.pk, world.home2.pk]  # grid 11 only
     with pytest.raises(Exception, match="No such incident"):
         reads.incident_for(outsider, world.incident.pk)

@@ -9,6 +9,7 @@ import pytest
 
 from resigrid.accounts.models import User
 from resigrid.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from resigrid.people.models import Household
 from resigrid.response.incidents.models import IncidentLog, IncidentTask, TaskState
 from resigrid.response.recovery import matching, services, summary
 from resigrid.response.recovery.models import HouseholdNeed, NeedsAssessment
@@ -83,11 +84,27 @@ def test_household_outside_the_incident_area_is_refused(world: World, street_adm
     assert not NeedsAssessment.objects.exists()
 
 
-def test_no_right_no_assessment(world: World, grid_worker: User, department: User) -> None:
-    for user in (grid_worker, department):
+def test_no_right_no_assessment(world: World, resident: User, department: User) -> None:
+    for user in (resident, department):
         with pytest.raises(PermissionDeniedError):
             _assess(world, user, NeedInput("housing", "low"))
     assert not NeedsAssessment.objects.exists()
+
+
+def test_grid_worker_assesses_in_their_own_grid_only(
+    world: World, grid_worker: User, tree: Tree
+) -> None:
+    a = _assess(world, grid_worker, NeedInput("housing", "low"))
+    assert a.assessed_by_id == grid_worker.pk
+    elsewhere = Household.objects.create(grid=tree.grid12, room="3")
+    with pytest.raises(PermissionDeniedError):
+        services.record_assessment(
+            actor=grid_worker,
+            incident=world.incident,
+            household=elsewhere,
+            needs=[NeedInput("housing", "low")],
+        )
+    assert NeedsAssessment.objects.count() == 1
 
 
 def test_suggestions_fit_kind_area_validity_and_rank(world: World, community_admin: User) -> None:
