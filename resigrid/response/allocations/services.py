@@ -103,7 +103,7 @@ def allocation_depots(actor: Any) -> list[Depot]:
 
 def create_plan(
     *,
-    actor: User,
+    actor: Any,
     title: str,
     area: Area | None = None,
     incident: Incident | None = None,
@@ -163,7 +163,7 @@ class NeedInput:
     quantity: int
 
 
-def set_needs(*, actor: User, plan: AllocationPlan, needs: Sequence[NeedInput]) -> int:
+def set_needs(*, actor: Any, plan: AllocationPlan, needs: Sequence[NeedInput]) -> int:
     """Replace the needs of a draft plan (a quantity of 0 drops a need). Proposed lines are
     dropped: compute again. Returns the number of needs kept."""
     _require_allocate(actor, plan.area)
@@ -223,7 +223,7 @@ def set_needs(*, actor: User, plan: AllocationPlan, needs: Sequence[NeedInput]) 
 # --- compute -------------------------------------------------------------------------------
 
 
-def compute_plan(*, actor: User, plan: AllocationPlan) -> AllocationPlan:
+def compute_plan(*, actor: Any, plan: AllocationPlan) -> AllocationPlan:
     """Propose lines: the least total distance within free stock, never an expired lot,
     shortages per need. Replaces earlier proposed lines."""
     _require_allocate(actor, plan.area)
@@ -293,7 +293,7 @@ def _fmt(value: Decimal | int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def reserve(*, actor: User, plan: AllocationPlan) -> AllocationPlan:
+def reserve(*, actor: Any, plan: AllocationPlan) -> AllocationPlan:
     """Reserve every proposed line under the depot-item locks (all or nothing)."""
     _require_allocate(actor, plan.area)
     with transaction.atomic():
@@ -356,7 +356,7 @@ def reserve(*, actor: User, plan: AllocationPlan) -> AllocationPlan:
     return plan
 
 
-def issue(*, actor: User, plan: AllocationPlan) -> AllocationPlan:
+def issue(*, actor: Any, plan: AllocationPlan) -> AllocationPlan:
     """Take the reserved units out of stock (one movement per line and lot) and release the
     reservations; the lines wait for confirmation at their grids."""
     _require_allocate(actor, plan.area)
@@ -409,7 +409,7 @@ def issue(*, actor: User, plan: AllocationPlan) -> AllocationPlan:
 
 
 def confirm_delivery(
-    *, actor: User, line: AllocationLine, received_quantity: int, note: str = ""
+    *, actor: Any, line: AllocationLine, received_quantity: int, note: str = ""
 ) -> AllocationLine:
     """The grid confirms what arrived; a difference needs a note and is logged."""
     if not can_confirm_delivery(actor, line.grid):
@@ -461,7 +461,7 @@ def confirm_delivery(
     return locked
 
 
-def cancel(*, actor: User, plan: AllocationPlan, reason: str = "") -> AllocationPlan:
+def cancel(*, actor: Any, plan: AllocationPlan, reason: str = "") -> AllocationPlan:
     """Cancel a draft or reserved plan; reservations are released. Issued stock is not undone."""
     _require_allocate(actor, plan.area)
     reason = (reason or "").strip()[:500]
