@@ -26,7 +26,6 @@ from resigrid.response.incidents.schemas import (
     IncidentDetailOut,
     IncidentOut,
     LogOut,
-    MemberOut,
     OpenIn,
     OutcomeIn,
     SeatIn,
@@ -53,11 +52,8 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
     return incident
 
 
-def _detail(incident: Incident) -> dict[str, Any]:
-    data = IncidentOut.from_orm(incident).dict()
-    data["roster"] = [MemberOut.from_orm(m).dict() for m in incident.roster.all()]
-    data["tasks"] = [TaskOut.from_orm(t).dict() for t in incident.tasks.all()]
-    return data
+def _detail(incident: Incident) -> Incident:
+    return incident
 
 
 def _obj(model: Any, pk: int | None, field: str) -> Any:

@@ -23,7 +23,7 @@ class IncidentOut(Schema):
     hazard_class: str
     hazard_subtype: str
     area_id: int
-    area_name: str = Field(..., alias="area.name")
+    area_name: str
     level: str = Field(..., description="1 (most severe) … 4")
     state: str
     description: str
@@ -35,6 +35,10 @@ class IncidentOut(Schema):
     opened_by_id: int
     opened_at: dt.datetime
     closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_area_name(obj: Any) -> str:
+        return str(obj.area.name)
 
 
 class MemberOut(Schema):
@@ -72,8 +76,16 @@ class LogOut(Schema):
 
 
 class IncidentDetailOut(IncidentOut):
-    roster: list[MemberOut] = Field(default_factory=list)
-    tasks: list[TaskOut] = Field(default_factory=list)
+    roster: list[MemberOut]
+    tasks: list[TaskOut]
+
+    @staticmethod
+    def resolve_roster(obj: Any) -> list[Any]:
+        return list(obj.roster.all())
+
+    @staticmethod
+    def resolve_tasks(obj: Any) -> list[Any]:
+        return list(obj.tasks.all())
 
 
 class OpenIn(Schema):
