@@ -20,4 +20,5 @@
       .bindTooltip(document.createTextNode(v.name + " · " + v.distance_m + " m")).addTo(layers);
   });
   map.fitBounds(layers.getBounds().pad(0.2), { maxZoom: 16 });
+  el.dataset.loaded = "true";
 }());
