@@ -51,11 +51,11 @@ def _fail(field: str, message: str) -> ValidationFailed:
 
 
 def factors_from(data: RatingIn) -> rating.Factors:
-    return rating.Factors(**data.dict())
+    return rating.Factors(**{name: getattr(data, name) for name in RatingIn.model_fields})
 
 
 def details_from(data: DetailsIn) -> services.Details:
-    values = data.dict()
+    values = {name: getattr(data, name) for name in DetailsIn.model_fields}
     building = unit = account = None
     if (pk := values.pop("building_id")) is not None:
         building = Building.objects.select_related("grid").filter(pk=pk).first()

@@ -102,9 +102,9 @@ class ReviewOut(Schema):
     reviewer: str
     method: str
     factors: dict[str, Any]
-    score: Decimal
+    score: float
     band: str
-    residual_score: Decimal | None
+    residual_score: float | None
     residual_band: str
     note: str
     next_due: dt.date
@@ -131,17 +131,17 @@ class RiskOut(Schema):
     scale: int | None
     property_loss: int | None
     severity: int | None
-    lec_l: Decimal | None
-    lec_e: Decimal | None
-    lec_c: Decimal | None
-    score: Decimal
+    lec_l: float | None
+    lec_e: float | None
+    lec_c: float | None
+    score: float
     inherent_band: str
     residual_likelihood: int | None
     residual_severity: int | None
-    residual_lec_l: Decimal | None
-    residual_lec_e: Decimal | None
-    residual_lec_c: Decimal | None
-    residual_score: Decimal | None
+    residual_lec_l: float | None
+    residual_lec_e: float | None
+    residual_lec_c: float | None
+    residual_score: float | None
     residual_band: str
     band: str
     status: str

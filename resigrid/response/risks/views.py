@@ -58,7 +58,7 @@ def _guard(fn: Any, *args: Any) -> Any:
 
 
 def _risk(request: HttpRequest, pk: int) -> RiskPoint:
-    _guard(reads.require_view, request.user)
+    """404 for a risk outside the user's view (an outsider included)."""
     risk: RiskPoint = _guard(reads.risk_for, request.user, pk)
     return risk
 
