@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from resigrid.core.forms import BootstrapForm
-from resigrid.registers.choices import CategoryKind, Phase, Priority
+from resigrid.registers.choices import CategoryKind, HazardClass, Phase, Priority
 from resigrid.registers.listing import PRIORITIES
 
 STAGE_LABELS = {
@@ -25,6 +25,15 @@ Choices = list[tuple[str, str]]
 class DutyFilterForm(BootstrapForm):
     area = forms.ChoiceField(label=_("Area"))
     category = forms.ChoiceField(label=_("Category"), required=False)
+    hazard_class = forms.ChoiceField(
+        label=_("Hazard class"),
+        required=False,
+        choices=[
+            ("", _("Cases and hazards")),
+            ("-", _("Case categories only")),
+            *HazardClass.choices,
+        ],
+    )
     phase = forms.ChoiceField(
         label=_("Phase"), required=False, choices=[("", _("All phases")), *Phase.choices]
     )
@@ -112,7 +121,16 @@ class DeadlinesForm(BootstrapForm):
 
 
 class DutyForm(BootstrapForm):
-    category = forms.ChoiceField(label=_("Category"))
+    """A rule for a case category (it routes cases) or for a hazard class (emergency plans draw
+    their task owners from it): exactly one of the two."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    hazard_class = forms.ChoiceField(
+        label=_("or hazard class"),
+        required=False,
+        choices=[("", "—"), *HazardClass.choices],
+        help_text=_("For the emergency plans; leave the category empty"),
+    )
     phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.RESPOND)
     lead_unit = forms.TypedChoiceField(label=_("Lead unit"), coerce=int)
     support_units = forms.TypedMultipleChoiceField(
@@ -137,9 +155,21 @@ class DutyForm(BootstrapForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = categories  # type: ignore[attr-defined]
+        self.fields["category"].choices = [("", "—"), *categories]  # type: ignore[attr-defined]
         self.fields["lead_unit"].choices = [("", "—"), *units]  # type: ignore[attr-defined]
         self.fields["support_units"].choices = units  # type: ignore[attr-defined]
-        if editing:  # category and phase are the rule's key: fixed once set
+        if editing:  # category (or hazard class) and phase are the rule's key: fixed once set
             del self.fields["category"]
+            del self.fields["hazard_class"]
             del self.fields["phase"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "category" in self.fields and bool(data.get("category")) == bool(
+            data.get("hazard_class")
+        ):
+            self.add_error(
+                "category",
+                _("Give either a case category or a hazard class, not both and not neither."),
+            )
+        return data

@@ -203,7 +203,11 @@ def update_duty(*, actor: Any, duty: Duty, changes: Mapping[str, Any]) -> Duty:
         )
     _require_duty_editor(actor, duty.area)
     with transaction.atomic():
-        duty = Duty.objects.select_for_update().select_related("category", "area").get(pk=duty.pk)
+        duty = (
+            Duty.objects.select_for_update(of=("self",))
+            .select_related("category", "area")
+            .get(pk=duty.pk)
+        )
         if not duty.active:
             raise fail("active", _("This duty is no longer active."))
         old_support = list(duty.support_units.order_by("pk"))
@@ -242,7 +246,11 @@ def deactivate_duty(*, actor: Any, duty: Duty, reason: str = "") -> Duty:
     _require_duty_editor(actor, duty.area)
     reason = clean_text("reason", reason, 500)
     with transaction.atomic():
-        duty = Duty.objects.select_for_update().select_related("category", "area").get(pk=duty.pk)
+        duty = (
+            Duty.objects.select_for_update(of=("self",))
+            .select_related("category", "area")
+            .get(pk=duty.pk)
+        )
         if duty.active:
             duty.active = False
             duty.save(update_fields=["active", "updated_at"])
@@ -261,7 +269,11 @@ def deactivate_duty(*, actor: Any, duty: Duty, reason: str = "") -> Duty:
 def reactivate_duty(*, actor: Any, duty: Duty) -> Duty:
     _require_duty_editor(actor, duty.area)
     with transaction.atomic():
-        duty = Duty.objects.select_for_update().select_related("category", "area").get(pk=duty.pk)
+        duty = (
+            Duty.objects.select_for_update(of=("self",))
+            .select_related("category", "area")
+            .get(pk=duty.pk)
+        )
         if duty.active:
             return duty
         if duty.category is not None and not duty.category.active:

@@ -259,9 +259,12 @@ def duty_list(request: HttpRequest) -> HttpResponse:
     if area is not None and form.is_valid():
         d = form.cleaned_data
         category = Category.objects.filter(code=d["category"]).first() if d["category"] else None
+        hazard = d["hazard_class"]
         rows = listing.duty_rows(
             area=area,
             category=category,
+            hazard_class=hazard if hazard not in ("", "-") else None,
+            kind="case" if hazard == "-" or category else ("hazard" if hazard else None),
             phase=d["phase"] or None,
             below_qs=Duty.objects.visible_to(user) if d["below"] else None,
         )
@@ -306,7 +309,8 @@ def duty_create(request: HttpRequest) -> HttpResponse:
         try:
             services.create_duty(
                 actor=request.user,
-                category=_category_or_404(d["category"]),
+                category=_category_or_404(d["category"]) if d["category"] else None,
+                hazard_class=d["hazard_class"],
                 area=area,
                 phase=d["phase"],
                 lead_unit=_units([d["lead_unit"]])[0],

@@ -48,7 +48,7 @@ def lock_for_edit(actor: Any, plan: Plan) -> Plan:
     """The plan row locked for a change of it or its parts; refuses inactive and used versions.
     Call inside a transaction."""
     require_manager(actor, plan.area)
-    locked = Plan.objects.select_for_update().select_related("area").get(pk=plan.pk)
+    locked = Plan.objects.select_for_update(of=("self",)).select_related("area").get(pk=plan.pk)
     if not locked.active:
         raise ConflictError(
             _("Version %(version)d of this plan is no longer active; edit the current version.")
@@ -153,7 +153,7 @@ def revise_plan(*, actor: Any, plan: Plan) -> Plan:
     the old one. Incidents keep their link to the version they activated."""
     require_manager(actor, plan.area)
     with transaction.atomic():
-        old = Plan.objects.select_for_update().select_related("area").get(pk=plan.pk)
+        old = Plan.objects.select_for_update(of=("self",)).select_related("area").get(pk=plan.pk)
         if not old.active:
             raise ConflictError(
                 _("Version %(version)d of this plan is no longer active; revise the current one.")
