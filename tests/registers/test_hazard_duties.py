@@ -98,7 +98,8 @@ def test_create_hazard_duty_service(reg: Registers, street_admin: User) -> None:
             lead_unit=reg.city,
         )
     assert err.value.field == "hazard_class" and "already has an active duty" in str(err.value)
-    for kwargs in ({}, {"category": reg.c01, "hazard_class": NATURAL}):
+    both: dict[str, Any] = {"category": reg.c01, "hazard_class": NATURAL}
+    for kwargs in ({}, both):
         with pytest.raises(ValidationFailed) as err:
             services.create_duty(actor=street_admin, area=t.street, lead_unit=reg.team, **kwargs)
         assert "either a case category or a hazard class" in str(err.value)
