@@ -12,6 +12,7 @@ from django.utils import timezone
 from resigrid.accounts.models import User
 from resigrid.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from resigrid.notify.models import Delivery, Message
+from resigrid.people.models import Person
 from resigrid.response.incidents.models import IncidentLog, IncidentTask, TaskOrigin
 from resigrid.response.sweeps import reads, services, summary
 from resigrid.response.sweeps.models import Sweep, SweepAttempt, SweepContact
@@ -30,7 +31,7 @@ def start(area1: Area1, actor: User, **kw: object) -> Sweep:
     )
 
 
-def contact(sweep: Sweep, person: object) -> SweepContact:
+def contact(sweep: Sweep, person: Person) -> SweepContact:
     return SweepContact.objects.select_related("grid", "sweep").get(sweep=sweep, person=person)
 
 
