@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from resigrid.sim import reads, services
+from resigrid.sim import reads, risk_entry, services
 from resigrid.sim.models import Run, Scenario
 
 router = Router()
@@ -147,3 +147,35 @@ def get_results(request: HttpRequest, run_id: int) -> Any:
     if run.results is None:
         return Status(409, {"detail": run.state, "state": run.state})
     return run.results
+
+
+class RiskEntryIn(Schema):
+    kind: str = Field(..., description="grid, building, shelter or item")
+    point: str = Field(..., description="The risk point's id in the run's results")
+
+
+class RiskEntryOut(Schema):
+    risk_id: int
+    hazard_class: str
+    band: str
+    score: float
+    area_id: int
+
+
+@router.post("/runs/{run_id}/risk-entry", response={201: RiskEntryOut, **_ERRORS})
+def enter_risk(request: HttpRequest, run_id: int, payload: RiskEntryIn) -> Status[dict[str, Any]]:
+    """Turn one risk point of a finished run into a risk register entry (once per point)."""
+    run = reads.run_for(_user(request), run_id)
+    risk = risk_entry.enter_risk(
+        actor=_user(request), run=run, kind=payload.kind, point_id=payload.point
+    )
+    return Status(
+        201,
+        {
+            "risk_id": risk.pk,
+            "hazard_class": risk.hazard_class,
+            "band": risk.band,
+            "score": float(risk.score),
+            "area_id": risk.area_id,
+        },
+    )

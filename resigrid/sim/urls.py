@@ -12,4 +12,5 @@ urlpatterns = [
     path("runs/<int:pk>/status/", views.run_status, name="run_status"),
     path("runs/<int:pk>/download.<slug:fmt>", views.run_download, name="download"),
     path("runs/<int:pk>/case/", views.run_case, name="case"),
+    path("runs/<int:pk>/risk/", views.run_risk, name="risk"),
 ]

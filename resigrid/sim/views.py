@@ -26,7 +26,7 @@ from resigrid.core.errors import (
     ValidationFailed,
 )
 from resigrid.registers.models import Category
-from resigrid.sim import defaults, export, reads, services
+from resigrid.sim import defaults, export, reads, risk_entry, services
 from resigrid.sim.forms import CaseForm, ScenarioForm
 from resigrid.sim.models import Kind, Run, Scenario
 
@@ -115,6 +115,7 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tiles": tile_layers(),
         }
         context["case_form"] = CaseForm(categories=_categories())
+        context["entered"] = risk_entry.existing(run)
     return render(request, "sim/detail.html", context)
 
 
@@ -187,3 +188,26 @@ def run_case(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(str(exc.message)) from None
     messages.success(request, _("Case %(code)s opened.") % {"code": case.pk})
     return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def run_risk(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: the run's risk point becomes an entry of the risk register."""
+    run: Run = _guard(reads.run_for, request.user, pk)
+    url = request.build_absolute_uri(reverse("sim:detail", args=[run.scenario_id]))
+    try:
+        risk = risk_entry.enter_risk(
+            actor=request.user,
+            run=run,
+            kind=request.POST.get("kind", ""),
+            point_id=request.POST.get("point", ""),
+            run_url=url,
+        )
+    except (ValidationFailed, ConflictError) as exc:
+        messages.error(request, str(exc.message))
+        return redirect("sim:detail", pk=run.scenario_id)
+    except (PermissionDeniedError, NotFoundError) as exc:
+        raise PermissionDenied(str(exc.message)) from None
+    messages.success(request, _("Risk point added to the risk register."))
+    return redirect("risks:detail", pk=risk.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -44,7 +45,7 @@ def test_create_and_detail(tree: Tree, client_for: Any, community_admin: Any) ->
     risk = RiskPoint.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/response/risks/{risk.pk}/"
     assert (risk.score, risk.band, risk.hazard_class, risk.created_by) == (
-        16,
+        Decimal(16),
         "large",
         "accident",
         community_admin,
@@ -125,7 +126,7 @@ def test_review_escalate_close_actions(
     )
     assert answer.status_code == 302
     risk.refresh_from_db()
-    assert (risk.status, risk.band, risk.residual_score) == ("controlled", "general", 8)
+    assert (risk.status, risk.band, risk.residual_score) == ("controlled", "general", Decimal(8))
     client.post(base + "controls/", {"measure": "汛前清淤", "owner": "物业", "state": "planned"})
     assert list(risk.controls.values_list("measure", flat=True)) == ["汛前清淤"]
     answer = client.post(base + "escalate/", {"note": "需街道协调"})
