@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from resigrid.accounts.roles import Perm
-from resigrid.areas.models import Area
+from resigrid.areas.models import Area, scope_prefixes
 from resigrid.areas.permissions import covers
 from resigrid.response.incidents.models import Incident, IncidentTask
 
@@ -18,6 +18,15 @@ def can_view(user: Any, incident: Incident) -> bool:
 def can_open_in(user: Any, area: Area) -> bool:
     """Open an incident whose area is `area`."""
     return covers(user, area.code, Perm.COMMAND_INCIDENTS)
+
+
+def can_open_within(user: Any, area: Area) -> bool:
+    """Open an incident in `area` or in some part of it (a community secretary opens one for
+    their community from the street's alert)."""
+    prefixes = scope_prefixes(user, Perm.COMMAND_INCIDENTS)
+    if prefixes is None:
+        return True
+    return any(area.code.startswith(p) or p.startswith(area.scope_prefix) for p in prefixes)
 
 
 def can_command(user: Any, incident: Incident) -> bool:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,7 @@ from resigrid.core.errors import (
     ValidationFailed,
 )
 from resigrid.orgs.models import Unit
-from resigrid.response.incidents import activate, services, sources, task_actions
+from resigrid.response.incidents import activate, permissions, services, sources, task_actions
 from resigrid.response.incidents.forms import (
     ActivateForm,
     AddTaskForm,
@@ -38,6 +39,7 @@ from resigrid.response.incidents.forms import (
     OutcomeForm,
     PersonForm,
     TransitionForm,
+    command_areas,
 )
 from resigrid.response.incidents.models import (
     CommandPostMember,
@@ -111,11 +113,24 @@ def _draft(request: HttpRequest) -> tuple[sources.Draft, int | None, int | None]
     return sources.by_hand(), None, None
 
 
+def _within_scope(user: Any, draft: sources.Draft) -> sources.Draft:
+    """When the source's area is above the user's command scope, start from the user's first
+    area inside it (a community under the street's alert)."""
+    area = draft.area
+    if area is None or permissions.can_open_in(user, area):
+        return draft
+    inside = (
+        command_areas(user).exclude(level="grid").filter(code__startswith=area.scope_prefix).first()
+    )
+    return dataclasses.replace(draft, area=inside)
+
+
 @login_required
 def incident_open(request: HttpRequest) -> HttpResponse:
     if not may_open(request.user):
         raise PermissionDenied(_("You may not open incidents."))
     draft, alert_id, case_id = _draft(request)
+    draft = _within_scope(request.user, draft)
     existing = (
         Incident.objects.open().visible_to(request.user).filter(source_alert_id=alert_id).first()
         if alert_id

@@ -36,6 +36,6 @@ def open_incident_button(
     return {
         "show": True,
         "existing": existing.open().order_by("-opened_at").first(),
-        "may_open": permissions.can_open_in(user, area),
+        "may_open": permissions.can_open_within(user, area),
         "query": query,
     }
