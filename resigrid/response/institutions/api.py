@@ -27,6 +27,7 @@ from resigrid.response.institutions.models import (
     Procedure,
 )
 from resigrid.response.institutions.schemas import (
+    ActiveIn,
     CloseIn,
     DrillIn,
     DrillOut,
@@ -256,6 +257,13 @@ def create_schedule(request: HttpRequest, payload: ScheduleIn) -> Any:
 def schedule_detail(request: HttpRequest, pk: int) -> Any:
     s = _one(InspectionSchedule.objects.visible_to(_user(request)), pk, _("No such schedule."))
     return schedule_body(s, items=True)
+
+
+@router.post("/schedules/{pk}/active", response={200: ScheduleOut, **ERRORS})
+def set_active(request: HttpRequest, pk: int, payload: ActiveIn) -> Any:
+    s = _one(InspectionSchedule.objects.visible_to(_user(request)), pk, _("No such schedule."))
+    s = inspections.set_active(actor=_user(request), schedule_id=s.pk, active=payload.active)
+    return schedule_body(s)
 
 
 @router.post(

@@ -4,6 +4,7 @@ responsible account and by grid staff of the area (who see its cases)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from resigrid.accounts.roles import Perm
@@ -37,3 +38,29 @@ def can_record(user: Any, schedule: InspectionSchedule) -> bool:
 def managed_anywhere(user: Any) -> bool:
     """True when the user may keep the institution list of some area."""
     return scope_prefixes(user, Perm.MANAGE_INSTITUTIONS) != []
+
+
+def checker(user: Any) -> tuple[Callable[[Area], bool], Callable[[InspectionSchedule], bool]]:
+    """`can_manage` and `can_record` for many rows of one user, with the scopes read once."""
+    manage = scope_prefixes(user, Perm.MANAGE_INSTITUTIONS)
+    view = scope_prefixes(user, Perm.VIEW_RESPONSE)
+    cases = scope_prefixes(user, Perm.VIEW_CASES)
+    active = _active(user)
+
+    def within(prefixes: list[str] | None, code: str) -> bool:
+        return prefixes is None or any(code.startswith(p) for p in prefixes)
+
+    def may_manage(area: Area) -> bool:
+        return active and within(manage, area.code)
+
+    def may_record(schedule: InspectionSchedule) -> bool:
+        if not active:
+            return False
+        code = schedule.area.code
+        return (
+            schedule.responsible_user_id == user.pk
+            or within(manage, code)
+            or (within(view, code) and within(cases, code))
+        )
+
+    return may_manage, may_record

@@ -104,6 +104,10 @@ class ScheduleDetailOut(ScheduleOut):
     items: list[ItemOut]
 
 
+class ActiveIn(Schema):
+    active: bool = Field(..., description="false pauses the schedule (it is never overdue)")
+
+
 class AnswerIn(Schema):
     item_id: int
     result: str = Field(..., description="ok, finding or na")

@@ -44,6 +44,11 @@ def managed_areas(user: Any) -> list[tuple[int, str]]:
     return [(a.pk, a.name) for a in qs[:500]]
 
 
+def top_areas(areas: list[Area]) -> list[Area]:
+    """The areas of the list not below another one of the list."""
+    return [a for a in areas if not any(a != b and a.is_within(b) for b in areas)]
+
+
 def require_manage(request: HttpRequest) -> list[tuple[int, str]]:
     areas = managed_areas(request.user)
     if not areas:
@@ -158,11 +163,12 @@ def improvement_list(request: HttpRequest) -> HttpResponse:
     qs = reads.improvements(request.user, "" if status == "all" else status)
 
     today = timezone.localdate()
+    may_manage, _may_record = permissions.checker(request.user)
     rows = [
         {
             "item": i,
             "overdue": i.is_overdue(today),
-            "can_close": i.state == "open" and permissions.can_manage(request.user, i.area),
+            "can_close": i.state == "open" and may_manage(i.area),
         }
         for i in qs[:500]
     ]

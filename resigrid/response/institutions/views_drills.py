@@ -25,6 +25,7 @@ from resigrid.response.institutions.views import (
     managed_areas,
     require_manage,
     require_view,
+    top_areas,
 )
 from resigrid.response.plans.models import Plan
 
@@ -66,8 +67,7 @@ def drill_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def drill_new(request: HttpRequest) -> HttpResponse:
     areas = require_manage(request)
-    scoped = Area.objects.filter(pk__in=[pk for pk, _n in areas])
-    top = [a for a in scoped if not any(a.is_within(b) and a != b for b in scoped)]
+    top = top_areas(list(Area.objects.filter(pk__in=[pk for pk, _n in areas])))
     users: dict[int, str] = {}
     units: dict[int, str] = {}
     for area in top[:20]:

@@ -30,7 +30,12 @@ from resigrid.response.institutions.models import (
     InspectionSchedule,
     Procedure,
 )
-from resigrid.response.institutions.views import apply_errors, require_manage, require_view
+from resigrid.response.institutions.views import (
+    apply_errors,
+    require_manage,
+    require_view,
+    top_areas,
+)
 
 
 def _schedule_or_404(request: HttpRequest, pk: int) -> InspectionSchedule:
@@ -60,12 +65,13 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     only_overdue = request.GET.get("overdue") == "1"
     if only_overdue:
         qs = qs.overdue(today)
+    _may_manage, may_record = permissions.checker(request.user)
     rows: list[dict[str, Any]] = [
         {
             "s": s,
             "overdue": s.is_overdue(today),
             "days": rules.days_overdue(s.next_due, today),
-            "can_record": s.active and permissions.can_record(request.user, s),
+            "can_record": s.active and may_record(s),
         }
         for s in qs[:500]
     ]
@@ -84,11 +90,11 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 
 
 def _schedule_form(request: HttpRequest, areas: list[tuple[int, str]]) -> ScheduleForm:
-    codes = [a.code for a in Area.objects.filter(pk__in=[pk for pk, _n in areas])]
-    street_areas = Area.objects.filter(pk__in=[pk for pk, _n in areas])
+    scoped = list(Area.objects.filter(pk__in=[pk for pk, _n in areas]))
+    codes = [a.code for a in scoped]
     users: dict[int, str] = {}
     units: dict[int, str] = {}
-    for area in street_areas[:50]:
+    for area in top_areas(scoped)[:20]:
         for u in User.objects.filter(people_of(area)).order_by("full_name")[:300]:
             users[u.pk] = u.full_name or u.username
         for unit in Unit.objects.filter(units_of(area)).order_by("name")[:300]:

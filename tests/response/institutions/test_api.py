@@ -148,7 +148,13 @@ def test_inspection_idempotent_over_the_api(client_for, schedule, grid_worker) -
         content_type="application/json",
     )
     assert (r.status_code, _fields(r)) == (422, ["answers"])
-    assert c.get(f"{BASE}/schedules?overdue=true").status_code == 200
+    # Recording moved the due date a week on: no longer overdue.
+    assert c.get(f"{BASE}/schedules?overdue=true").json() == []
+    assert c.get(f"{BASE}/schedules").json()[0]["overdue"] is False
+    r = c.post(
+        f"{BASE}/schedules/{schedule.pk}/active", {"active": False}, content_type="application/json"
+    )
+    assert r.status_code == 403  # the grid worker records, the community keeps the schedule
 
 
 def test_drill_lessons_over_the_api(client_for, tree, community_admin, grid_worker) -> None:
