@@ -90,7 +90,7 @@ def test_publish_sign_up_propose_confirm_report(
     boss.click("#propose")
     row = boss.locator("#assignments tbody tr")
     expect(row).to_have_attribute("data-state", "proposed")
-    expect(row.locator(".explanation")).to_contain_text("rescue")
+    expect(row.locator(".explanation")).to_contain_text("救援")  # the skill, in Chinese
     expect(boss.locator("#callup-map")).to_have_attribute("data-loaded", "true")
     expect(boss.locator("#callup-map path.leaflet-interactive")).to_have_count(3)
     boss.click("#confirm")

@@ -24,6 +24,7 @@ from resigrid.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from resigrid.people.choices import Skill
 from resigrid.response.callups import assign, reads, services
 from resigrid.response.callups.forms import CallUpForm, ReportForm
 from resigrid.response.callups.models import (
@@ -119,6 +120,9 @@ def callup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = reads.assignments_of(callup)
     signups = reads.signups_of(callup)
     held = sum(1 for a in rows if a.state != AssignmentState.PROPOSED)
+    labels = dict(Skill.choices)
+    for a in rows:
+        a.skill_labels = [labels.get(c, c) for c in a.explanation.get("skills", [])]  # type: ignore[attr-defined]
     map_data = {
         "tiles": tile_layers(),
         "place": {"lon": callup.lon, "lat": callup.lat, "title": callup.title},
@@ -139,6 +143,7 @@ def callup_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "callups/detail.html",
         {
             "callup": callup,
+            "skill_labels": [labels.get(c, c) for c in callup.skills],
             "rows": rows,
             "signups": signups,
             "proposed": [a for a in rows if a.state == AssignmentState.PROPOSED],
