@@ -209,7 +209,8 @@ def _duties(
     through.objects.bulk_create(
         through(duty_id=d.pk, unit_id=u.pk) for d, support in rows for u in support
     )
-    counts["hazard_duties"] += len(rows)
+    if rows:
+        counts["hazard_duties"] += len(rows)
 
 
 def _plan(
