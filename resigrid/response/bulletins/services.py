@@ -190,7 +190,8 @@ def publish(*, actor: Any, bulletin: Bulletin) -> Bulletin:
 
 
 def withdraw(*, actor: Any, bulletin: Bulletin, reason: str) -> Bulletin:
-    """Take a published (or approved) bulletin off the public page, with the reason."""
+    """Take a published (or approved) bulletin off the public page, with the reason; when it
+    was published, the same people get a message that it is withdrawn."""
     if not can_approve(actor, bulletin.area):
         raise PermissionDeniedError(_("You may not withdraw bulletins for this area."))
     reason = (reason or "").strip()
@@ -209,4 +210,14 @@ def withdraw(*, actor: Any, bulletin: Bulletin, reason: str) -> Bulletin:
         locked.withdrawn_at, locked.withdraw_reason = timezone.now(), reason
         locked.save(update_fields=["state", "withdrawn_at", "withdraw_reason", "updated_at"])
         _log(locked, actor, "withdrawn", before, reason)
+        if before == BulletinState.PUBLISHED:
+            # Those who were told are told it no longer stands.
+            enqueue(
+                topic="bulletin.withdrawn",
+                subject=_("Withdrawn: %(title)s") % {"title": locked.title},
+                body=reason,
+                url=reverse("bulletins:public"),
+                source=f"bulletins.bulletin:{locked.pk}",
+                users=recipients(locked.area),
+            )
     return locked

@@ -124,6 +124,15 @@ def test_public_shows_only_published_and_withdraw_hides(
     assert exc.value.field == "reason"
     services.withdraw(actor=community_admin, bulletin=b, reason="通知有误")
     assert list(reads.public()) == []
+    assert list(Message.objects.order_by("pk").values_list("topic", "body")) == [
+        ("bulletin.official", "明天停水"),
+        ("bulletin.withdrawn", "通知有误"),
+    ]
+    withdrawn = Message.objects.get(topic="bulletin.withdrawn")
+    assert set(withdrawn.deliveries.values_list("user_id", flat=True)) == {
+        community_staff.pk,
+        community_admin.pk,
+    }
     b.refresh_from_db()
     assert (b.state, b.withdraw_reason) == ("withdrawn", "通知有误")
     with pytest.raises(ConflictError):
