@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -190,7 +191,7 @@ def review_items(review: AfterActionReview) -> list[ImprovementItem]:
     return list(
         ImprovementItem.objects.filter(source=ImprovementSource.REVIEW, source_id=review.pk)
         .select_related("plan", "owner_user", "owner_unit")
-        .order_by("plan_id", "state", "due_date", "pk")
+        .order_by(F("plan_id").asc(nulls_last=True), "state", "due_date", "pk")
     )
 
 

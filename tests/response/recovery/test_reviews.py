@@ -53,9 +53,9 @@ def test_review_findings_become_items_of_the_plan(
     )
     items = reviews.review_items(review)
     assert [(i.title, i.source, i.source_id, i.plan_id, i.due_date, i.area_id) for i in items] == [
-        ("联系表更新", "review", review.pk, None, DUE, world.incident.area_id),
         ("增购排水泵", "review", review.pk, world.plan.pk, DUE, world.incident.area_id),
         ("备用电源", "review", review.pk, other_plan.pk, DUE, world.incident.area_id),
+        ("联系表更新", "review", review.pk, None, DUE, world.incident.area_id),
     ]
     assert list(review.participant_accounts.all()) == [grid_worker]
     log = IncidentLog.objects.get(action="review_held")
