@@ -256,9 +256,13 @@ def compute_plan(*, actor: Any, plan: AllocationPlan) -> AllocationPlan:
             ],
             batch_size=1000,
         )
+        plan.needs.exclude(shortage=0).update(shortage=0)
+        short = []
         for need in needs:
             need.shortage = proposal.shortage.get((need.grid_id, need.item_id), 0)
-        NeedLine.objects.bulk_update(needs, ["shortage"], batch_size=1000)
+            if need.shortage:
+                short.append(need)
+        NeedLine.objects.bulk_update(short, ["shortage"], batch_size=500)
         plan.total_distance_m = proposal.cost
         plan.total_shortage = sum(proposal.shortage.values())
         plan.figures = proposal.figures

@@ -13,7 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from resigrid.areas.maps import tile_layers
@@ -211,10 +213,13 @@ def plan_needs(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("allocations:detail", pk=plan.pk)
 
 
-MOVES: dict[str, tuple[Callable[..., Any], str]] = {
-    "compute": (services.compute_plan, "The plan is computed."),
-    "reserve": (services.reserve, "The stock is reserved."),
-    "issue": (services.issue, "The supplies are issued; the grids confirm their delivery."),
+MOVES: dict[str, tuple[Callable[..., Any], Promise]] = {
+    "compute": (services.compute_plan, gettext_lazy("The plan is computed.")),
+    "reserve": (services.reserve, gettext_lazy("The stock is reserved.")),
+    "issue": (
+        services.issue,
+        gettext_lazy("The supplies are issued; the grids confirm their delivery."),
+    ),
 }
 
 
@@ -229,7 +234,7 @@ def plan_move(request: HttpRequest, pk: int, move: str) -> HttpResponse:
         elif move in MOVES:
             step, done = MOVES[move]
             step(actor=request.user, plan=plan)
-            messages.success(request, _(done))
+            messages.success(request, str(done))
         else:
             raise Http404(_("No such action."))
     except ConflictError as exc:

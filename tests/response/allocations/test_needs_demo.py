@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from resigrid.accounts.models import User
+from resigrid.areas.models import Area
 from resigrid.core.errors import ValidationFailed
 from resigrid.people.models import Household, Person
 from resigrid.registers.choices import HazardClass, ResponseLevel
@@ -33,7 +34,7 @@ def test_need_from_rate_rounds_up() -> None:
     assert need_from_rate(Decimal("10"), 0) == 0
 
 
-def _people(grid: object, n: int) -> None:
+def _people(grid: Area, n: int) -> None:
     home = Household.objects.create(grid=grid)
     Person.objects.bulk_create(
         Person(household=home, grid=grid, name=f"居民{i}", sex="F", birth_date=dt.date(1980, 1, 1))
