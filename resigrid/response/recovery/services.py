@@ -160,6 +160,26 @@ def _log(actor: User, need: HouseholdNeed, action: str, previous: str, **extra: 
     )
 
 
+def _cancel_task(actor: User, need: HouseholdNeed) -> int | None:
+    """A re-match replaces the first match: its open task is cancelled (logged)."""
+    task = need.task
+    if task is None or task.state != TaskState.OPEN:
+        return None
+    task.state = TaskState.CANCELLED
+    task.done_at = timezone.now()
+    task.outcome = str(_("Replaced by another match."))
+    task.save(update_fields=["state", "done_at", "outcome"])
+    record(
+        incident=need.incident,
+        actor=actor,
+        action="task_cancelled",
+        note=task.title,
+        data={"task": task.pk, "need": need.pk},
+    )
+    need.task = None
+    return task.pk
+
+
 def match_need(
     *,
     actor: User,
@@ -208,6 +228,7 @@ def match_need(
         locked.due_date = due_date
         locked.matched_at = timezone.now()
         locked.state = NeedState.MATCHED
+        replaced = _cancel_task(actor, locked) if previous == NeedState.MATCHED else None
         if with_task and locked.matched_unit is not None:
             household = locked.assessment.household
             title = _("Recovery: %(kind)s for household %(household)s") % {
@@ -242,6 +263,7 @@ def match_need(
             commitment=commitment.pk if commitment else None,
             unit=locked.matched_unit_id,
             task=locked.task_id,
+            replaced_task=replaced,
         )
     return locked
 

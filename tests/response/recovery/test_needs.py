@@ -257,3 +257,21 @@ def test_other_community_staff_cannot_match(
         services.close_need(actor=other, need=need, outcome="met")
     need.refresh_from_db()
     assert need.state == "open"
+
+
+def test_rematch_cancels_the_first_task(world: World, community_admin: User) -> None:
+    need = _assess(world, community_admin, NeedInput("housing", "high")).needs.get()
+    first = services.match_need(
+        actor=community_admin, need=need, commitment=world.hall, with_task=True
+    )
+    first_task = first.task
+    assert first_task is not None
+    second = services.match_need(
+        actor=community_admin, need=need, commitment=world.clinic_visits, with_task=True
+    )
+    first_task.refresh_from_db()
+    assert (first_task.state, first_task.outcome) == ("cancelled", "Replaced by another match.")
+    assert second.task is not None
+    assert (second.task.owner_unit_id, second.task.state) == (world.clinic.pk, "open")
+    assert second.matched_unit_id == world.clinic.pk
+    assert IncidentLog.objects.filter(action="task_cancelled").count() == 1
