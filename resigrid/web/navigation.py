@@ -86,6 +86,10 @@ ENTRIES = (
         RESPONSE,
         show_if=is_volunteer,
     ),
+    NavEntry(
+        _("Vulnerable-person sweeps"), "sweeps:list", "door-open", Perm.SWEEP_VULNERABLE, RESPONSE
+    ),
+    NavEntry(_("Recovery"), "recovery:list", "bandaid", Perm.MANAGE_RECOVERY, RESPONSE),
     NavEntry(_("Bulletins"), "bulletins:list", "newspaper", Perm.DRAFT_BULLETINS, RESPONSE),
     NavEntry(_("Simulation"), "sim:list", "cpu", Perm.RUN_SIMULATIONS),
     NavEntry(_("Security log"), "accounts:security_log", "shield-lock", Perm.VIEW_SECURITY_LOG),

@@ -26,7 +26,7 @@ REGISTRIES = [
 RESOURCES = ["resources:depots", "resources:facilities"]
 LISTS = ["registers:duties", "registers:categories", "risks:list", "institutions:procedures"]
 RESPONSE_VIEW = ["incidents:list", "plans:list"]
-RESPONSE = [*RESPONSE_VIEW, "callups:list", "bulletins:list"]
+RESPONSE = [*RESPONSE_VIEW, "callups:list", "sweeps:list", "recovery:list", "bulletins:list"]
 WARN = ["alerts:list", "alerts:mine", "monitoring:overview", "notify:robots"]
 REPORTING = ["cases:report", "cases:mine"]
 CASES = [*REPORTING, "cases:queues", "cases:map", "case_metrics:page"]
@@ -180,6 +180,8 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
                 "monitoring:overview",
                 *LISTS,
                 *RESPONSE_VIEW,
+                "sweeps:list",
+                "recovery:list",
             ],
         ),
         ("resident", ["web:home", "web:map", *REPORTING, "alerts:mine"]),

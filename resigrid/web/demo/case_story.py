@@ -92,11 +92,14 @@ class Router:
     def __init__(self, grids: list[Area]) -> None:
         self.duties = list(
             Duty.objects.active()
+            .for_cases()  # hazard-class duties never route cases
             .filter(phase=Phase.RESPOND)
             .select_related("lead_unit")
             .prefetch_related("support_units")
         )
-        self.rules = [(d.category_id, d.area_id, d) for d in self.duties]
+        self.rules = [
+            (d.category_id, d.area_id, d) for d in self.duties if d.category_id is not None
+        ]
         self.parent = dict(Category.objects.values_list("pk", "parent_id"))
         areas = dict(Area.objects.values_list("pk", "parent_id"))
         self.area_chain = {g.pk: ancestry(areas, g.pk) for g in grids}
