@@ -191,7 +191,9 @@ def _drill(
         ).order_by("kind", "pk")[:3]
     )
     participants = [u for k, u in users.items() if k in ("secretary", "staff", "gridworker")]
-    starts = (now - dt.timedelta(days=61)).replace(hour=9, minute=0, second=0, microsecond=0)
+    starts = timezone.localtime(now - dt.timedelta(days=61)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
     drill = drills.create_drill(
         actor=actor,
         kind="drill",
