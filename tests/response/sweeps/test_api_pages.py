@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from resigrid.accounts.models import PersonalDataAccess, User
@@ -140,3 +141,30 @@ def test_start_page(client_for: Any, area1: Area1, community_admin: User) -> Non
     assert sweep.area_id == area1.tree.grid12.pk
     assert list(sweep.contacts.values_list("person__name", flat=True)) == ["赵阿姨"]
     assert c.get("/response/sweeps/").status_code == 200
+
+
+def test_progress_page_after_the_deadline_lists_and_escalates_once(
+    client_for: Any, area1: Area1, community_admin: User, grid_worker: User
+) -> None:
+    now = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False):
+        sweep = services.start_sweep(
+            actor=community_admin,
+            incident=area1.incident,
+            area=area1.tree.community1,
+            deadline=now + dt.timedelta(minutes=5),
+        )
+        c = client_for(community_admin)
+        html = c.get(f"/response/sweeps/{sweep.pk}/").content.decode()
+        assert 'id="sweep-overdue"' not in html
+    with time_machine.travel(now + dt.timedelta(minutes=6), tick=False):  # within idle logout
+        html = c.get(f"/response/sweeps/{sweep.pk}/", HTTP_HX_REQUEST="true").content.decode()
+        assert 'id="sweep-overdue"' in html and "<html" not in html  # the htmx partial
+        assert html.count("data-late=") == 3 and "赵阿姨" in html
+        assert IncidentTask.objects.count() == 2  # escalated on read, a task per grid
+        c.get(f"/response/sweeps/{sweep.pk}/")
+        assert IncidentTask.objects.count() == 2  # once
+        r = c.post(f"/response/sweeps/{sweep.pk}/close/")
+        assert r.status_code == 302
+    sweep.refresh_from_db()
+    assert sweep.state == "closed"
