@@ -17,6 +17,7 @@ from resigrid.response.institutions.models import (
     ImprovementItem,
     ImprovementSource,
     ImprovementState,
+    InspectionSchedule,
 )
 
 STATUSES = ("open", "overdue", "done")
@@ -56,3 +57,14 @@ def counts(user: Any) -> dict[str, int]:
         "open": qs.filter(state=ImprovementState.OPEN).count(),
         "overdue": qs.filter(Q(state=ImprovementState.OPEN) & Q(due_date__lt=today)).count(),
     }
+
+
+def due_for(user: Any, today: Any) -> list[InspectionSchedule]:
+    """Active schedules the user is responsible for that are due today or overdue."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        InspectionSchedule.objects.filter(responsible_user=user, active=True, next_due__lte=today)
+        .select_related("area")
+        .order_by("next_due")[:20]
+    )

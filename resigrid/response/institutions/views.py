@@ -81,6 +81,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             "kinds": ProcedureKind.choices,
             "kind": kind,
             "can_manage": bool(managed_areas(request.user)),
+            "my_due": reads.due_for(request.user, timezone.localdate()),
             "tab": "procedures",
         },
     )

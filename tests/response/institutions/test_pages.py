@@ -62,6 +62,8 @@ def test_outsider_and_rights(client_for, schedule, drill, outsider, grid_worker)
     assert c.get(reverse("institutions:drill", args=[drill.pk])).status_code == 404
     c = client_for(grid_worker)
     assert c.get(reverse("institutions:procedure_new")).status_code == 403
+    due = c.get(reverse("institutions:procedures")).content.decode()
+    assert reverse("institutions:record", args=[schedule.pk]) in due  # his overdue round
     assert c.get(reverse("institutions:record", args=[schedule.pk])).status_code == 200
     assert c.get(reverse("institutions:drill", args=[drill.pk])).status_code == 404
 
