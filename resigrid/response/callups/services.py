@@ -235,7 +235,7 @@ def sign_up(*, actor: User, callup: CallUp) -> SignUp:
     if not in_reach(callup, volunteer):
         raise NotFoundError(_("No such call-up."))
     with transaction.atomic():
-        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+        # The call-up's row serialises its sign-ups (confirm locks it first too, then volunteers).
         locked = CallUp.objects.select_for_update().get(pk=callup.pk)
         if locked.state != CallUpState.OPEN or locked.ends_at <= timezone.now():
             raise ConflictError(_("This call-up is not open for sign-ups."), state=locked.state)

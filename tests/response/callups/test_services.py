@@ -284,3 +284,34 @@ def test_close_and_cancel(community_admin: User, crew: Crew) -> None:
         services.close(actor=community_admin, callup=callup)
     with pytest.raises(ConflictError, match="not open"):
         services.sign_up(actor=user_of(crew.yi), callup=callup)
+
+
+def test_incident_log_rows(community_admin: User, crew: Crew) -> None:
+    from resigrid.response.incidents.models import Incident, IncidentLog
+
+    incident = Incident.objects.create(
+        title="东湖暴雨内涝",
+        hazard_class="natural",
+        area=crew.tree.community1,
+        level="4",
+        opened_by=community_admin,
+    )
+    callup = make_callup(community_admin, crew.tree, count=1, incident=incident)
+    services.sign_up(actor=user_of(crew.jia), callup=callup)
+    assign.propose_assignment(actor=community_admin, callup=callup)
+    assign.confirm(actor=community_admin, callup=callup)
+    actions = list(
+        IncidentLog.objects.filter(incident=incident)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["callup.created", "callup.published", "callup.proposed", "callup.confirmed"]
+    elsewhere = Incident.objects.create(
+        title="东湖二网格停电",
+        hazard_class="accident",
+        area=crew.tree.grid12,
+        level="4",
+        opened_by=community_admin,
+    )
+    with pytest.raises(ValidationFailed, match="outside the incident"):
+        make_callup(community_admin, crew.tree, incident=elsewhere)
