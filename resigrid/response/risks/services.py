@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -288,9 +288,6 @@ def create_risk(
     return risk
 
 
-RATING_FIELDS = frozenset(f.name for f in fields(rating.Factors))
-
-
 def update_risk(
     *,
     actor: Any,
@@ -299,8 +296,9 @@ def update_risk(
     factors: rating.Factors | None = None,
     note: str = "",
 ) -> RiskPoint:
-    """Edit what the risk point says; new factors are a reassessment (a review row; the next
-    review falls due from today by the new band)."""
+    """Edit what the risk point says; changed factors are a reassessment (a review row; the next
+    review falls due from today by the new band). Factors equal to the stored ones change
+    nothing."""
     note = clean_text(note, field="note", limit=MAX_NOTE)
     rated = rating.rate(factors) if factors is not None else None
     with transaction.atomic():
@@ -310,7 +308,7 @@ def update_risk(
         values = _check_details(risk.area, details, creating=False, old=risk)
         for name, value in values.items():
             setattr(risk, name, value)
-        if rated is not None:
+        if rated is not None and rated.factors != rating.rate(rating.factors_of(risk)).factors:
             _apply_rating(risk, rated)
             _record_review(
                 risk, actor=actor, kind=ReviewKind.REASSESSMENT, rated=rated, note=note, on=today()

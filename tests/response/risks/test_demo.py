@@ -35,7 +35,7 @@ def test_seed(tree: Tree, categories: Any) -> None:
     assert {r.band for r in risks} == {"low", "general", "large", "major"}
     for r in risks:
         assert r.lon is not None and r.lat is not None
-        assert shape(r.area.boundary).covers(Point(r.lon, r.lat)), r.name
+        assert r.area.boundary and shape(r.area.boundary).covers(Point(r.lon, r.lat)), r.name
     assert [r.name for r, _ in reads.overdue(street)] == [
         "邻里矛盾纠纷积累",
         "老旧小区电动车充电（楼道飞线）",

@@ -188,3 +188,20 @@ def test_map_and_export(tree: Tree, client_for: Any, community_admin: Any) -> No
     assert sheet is not None
     names = sorted(str(sheet.cell(row=r, column=2).value) for r in (2, 3))
     assert names == ["'=HYPERLINK(1)", "低洼积水点"]
+
+
+def test_edit(tree: Tree, client_for: Any, community_admin: Any) -> None:
+    risk = add_risk(community_admin, tree.grid11, matrix(3, 3), building=tree.building11)
+    client = client_for(community_admin)
+    url = f"/response/risks/{risk.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert 'value="低洼积水点"' in page
+    same = form(name="低洼积水点（东门）", hazard_class="natural", likelihood="3", harm="3")
+    same.update(scale="1", property_loss="1", building=str(tree.building11.pk))
+    assert client.post(url, same).status_code == 302
+    risk.refresh_from_db()
+    assert (risk.name, risk.band, risk.reviews.count()) == ("低洼积水点（东门）", "general", 1)
+    same.update(likelihood="5", harm="4")
+    assert client.post(url, same).status_code == 302
+    risk.refresh_from_db()
+    assert (risk.band, risk.reviews.count()) == ("major", 2)
