@@ -84,21 +84,30 @@ def test_property_matters_go_to_the_communitys_property_company(demo: None) -> N
             assert lead.name == "区住房和城乡建设局"  # the street rule for 05 民生服务
         assert reads.route(water, grid).lead_unit.name == "区水务局"  # type: ignore[union-attr]
     assert with_property >= 1
-    assert Duty.objects.filter(area__level=Level.COMMUNITY).count() == 4 * with_property
+    case_rules = Duty.objects.for_cases().filter(area__level=Level.COMMUNITY)
+    assert case_rules.count() == 4 * with_property
 
 
 def test_demo_units_and_idempotence(demo: None) -> None:
     district = Area.objects.get(level=Level.DISTRICT)
     assert Unit.objects.filter(area=district).count() == 12
     street_units = Unit.objects.filter(area__level=Level.STREET).values_list("name", flat=True)
-    assert sorted(street_units) == ["和平街道平安建设办公室", "和平街道综合行政执法队"]
+    # The street's two teams, and the two units the emergency plans' demo adds.
+    assert sorted(street_units) == [
+        "和平街道平安建设办公室",
+        "和平街道应急管理办公室",
+        "和平街道社区卫生服务中心",
+        "和平街道综合行政执法队",
+    ]
     before = (Category.objects.count(), Deadline.objects.count(), Duty.objects.count())
     first = sorted(
-        Duty.objects.values_list("category__code", "area__code", "phase", "lead_unit__name")
+        Duty.objects.for_cases().values_list(
+            "category__code", "area__code", "phase", "lead_unit__name"
+        )
     )
     assert _seed() == {"register_deadlines": 0, "register_duties": 0}
     assert (Category.objects.count(), Deadline.objects.count(), Duty.objects.count()) == before
-    assert (
-        sorted(Duty.objects.values_list("category__code", "area__code", "phase", "lead_unit__name"))
-        == first
+    again = Duty.objects.for_cases().values_list(
+        "category__code", "area__code", "phase", "lead_unit__name"
     )
+    assert sorted(again) == first
