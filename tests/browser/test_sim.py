@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from resigrid.accounts.roles import Role
+from resigrid.response.risks.models import RiskPoint
 from resigrid.sim import defaults, schemas
 from resigrid.sim.models import Run, RunState, Scenario
 from tests.factories import TEST_PASSWORD, Tree, UserFactory, bind
@@ -69,4 +70,9 @@ def test_secretary_runs_epidemic(live_server: Any, page: Any, settings: Any) -> 
     assert page.locator("#risk-points li").count() == len(points)
     assert page.locator("#risk-points li").first.inner_text().startswith(points[0]["name"])
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    # One click turns the first risk point into a risk register entry (issue 7).
+    page.locator("#risk-points li .risk-entry-form button").first.click()
+    page.wait_for_selector("#risk-title")
+    entry = RiskPoint.objects.get()
+    assert (entry.hazard_class, entry.sim_run_id) == ("public_health", run.pk)
     page.goto("about:blank")  # no poll in flight when the test database goes away
