@@ -60,7 +60,7 @@ def test_the_scripted_flood_incident(world: World) -> None:
 def test_the_demo_walk_through(client: Any) -> None:
     """On the seeded demo: the street sees the button on the red rainstorm alert, the form is
     prefilled, and the flood plan activates at level II (the seed itself opens nothing)."""
-    call_command("seed_demo", "--residents", "600", "--grids", "4", "--communities", "2",
+    call_command("seed_demo", "--residents", "200", "--grids", "2", "--communities", "1",
                  stdout=io.StringIO())  # fmt: skip
     assert Incident.objects.count() == 0
     street = User.objects.get(username="street")
