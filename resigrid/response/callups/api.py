@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from resigrid.accounts.models import User
 from resigrid.areas.models import Area
 from resigrid.core.errors import NotFoundError, PermissionDeniedError
 from resigrid.people.models import Volunteer
@@ -28,6 +29,8 @@ from resigrid.response.callups.schemas import (
     ConfirmIn,
     ConflictOut,
     ErrorOut,
+    LinkIn,
+    LinkOut,
     OpenNeedOut,
     ProposalOut,
     ProposeIn,
@@ -90,6 +93,26 @@ def open_needs(request: HttpRequest) -> Any:
 @router.get("/mine", response={200: list[TaskOut], 403: ErrorOut}, summary="My tasks")
 def my_tasks(request: HttpRequest) -> Any:
     return reads.tasks_of(_me(request))
+
+
+@router.post(
+    "/accounts", response={201: LinkOut, **_ERRORS}, summary="Let an account log in as a volunteer"
+)
+def link_account(request: HttpRequest, payload: LinkIn) -> Any:
+    user = _user(request)
+    volunteer = (
+        Volunteer.objects.visible_to(user)
+        .select_related("person__grid")
+        .filter(pk=payload.volunteer_id)
+        .first()
+    )
+    if volunteer is None:
+        raise NotFoundError(_("No such volunteer."))
+    account = User.objects.filter(username=payload.username, is_active=True).first()
+    if account is None:
+        raise services.fail("username", _("No active account has this username."))
+    link = services.link_account(actor=user, volunteer=volunteer, user=account)
+    return Status(201, link)
 
 
 @router.get("/{pk}", response={200: CallUpCountsOut, 404: ErrorOut}, summary="One call-up")

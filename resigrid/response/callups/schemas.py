@@ -126,3 +126,14 @@ class TaskOut(Schema):
     hours: float | None
     points: int
     report: str
+
+
+class LinkIn(Schema):
+    volunteer_id: int
+    username: str = Field(..., max_length=150)
+
+
+class LinkOut(Schema):
+    volunteer_id: int
+    user_id: int
+    username: str = Field(..., alias="user.username")

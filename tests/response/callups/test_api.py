@@ -109,3 +109,47 @@ def test_errors_and_scope(crew: Crew, community_admin: User, street_admin: User)
         jia.post(f"{URL}{mine.pk}/propose", {}, content_type="application/json").status_code == 404
     )
     assert CallUp.objects.count() == 2
+
+
+def test_link_account_and_translated_errors(
+    tree: Tree, community_admin: User, grid_worker: User, outsider: User
+) -> None:
+    from resigrid.response.callups.models import VolunteerAccount
+    from tests.response.callups.conftest import make_volunteer
+
+    v = make_volunteer(tree, "丁", 120.05, 30.05, ["rescue"], login=False)
+    far = make_volunteer(tree, "戊", 120.25, 30.05, ["rescue"], grid=tree.grid21, login=False)
+    boss = as_user(community_admin)
+    r = boss.post(
+        URL + "accounts",
+        {"volunteer_id": v.pk, "username": "nobody"},
+        content_type="application/json",
+    )
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["body", "username"])
+    r = boss.post(
+        URL + "accounts",
+        {"volunteer_id": far.pk, "username": "outsider"},
+        content_type="application/json",
+    )
+    assert r.status_code == 404
+    r = boss.post(
+        URL + "accounts",
+        {"volunteer_id": v.pk, "username": "outsider"},
+        content_type="application/json",
+    )
+    assert (r.status_code, r.json()["username"]) == (201, "outsider")
+    assert VolunteerAccount.objects.get().user == outsider
+    r = boss.post(
+        URL + "accounts",
+        {"volunteer_id": v.pk, "username": "gridworker"},
+        content_type="application/json",
+    )
+    assert r.json()["detail"][0]["msg"] == "This volunteer already has an account."
+    # The messages come back in the caller's language.
+    r = boss.post(
+        URL,
+        body(tree, skills=["x"]),
+        content_type="application/json",
+        headers={"accept-language": "zh-hans"},
+    )
+    assert r.json()["detail"][0]["msg"] == "未知的技能：x。"
