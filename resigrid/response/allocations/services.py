@@ -353,7 +353,7 @@ def reserve(*, actor: Any, plan: AllocationPlan) -> AllocationPlan:
             ],
             actor=actor,
         )
-        AllocationLine.objects.filter(pk__in=[x.pk for x in lines]).update(state=LineState.RESERVED)
+        plan.lines.filter(state=LineState.PROPOSED).update(state=LineState.RESERVED)
         plan.state = PlanState.RESERVED
         plan.save(update_fields=["state"])
         _log(plan, actor, "reserved", "", lines=len(lines), units=sum(x.quantity for x in lines))
@@ -405,7 +405,7 @@ def issue(*, actor: Any, plan: AllocationPlan) -> AllocationPlan:
                     )
                 )
         write_lot_movements(moves, actor=actor)
-        AllocationLine.objects.filter(pk__in=[x.pk for x in lines]).update(state=LineState.ISSUED)
+        plan.lines.filter(state=LineState.RESERVED).update(state=LineState.ISSUED)
         plan.state = PlanState.ISSUED
         plan.save(update_fields=["state"])
         _log(plan, actor, "issued", "", lines=len(lines), units=sum(x.quantity for x in lines))
@@ -429,8 +429,15 @@ def confirm_delivery(
     if received_quantity != line.quantity and not note:
         raise _fail("note", _("The quantity received differs from the quantity sent: say why."))
     with transaction.atomic():
-        plan = _locked_plan(line.plan, PlanState.ISSUED)
+        plan = _locked_plan(line.plan, PlanState.ISSUED, PlanState.DELIVERED)
         locked = AllocationLine.objects.select_for_update().get(pk=line.pk)
+        if (
+            locked.state,
+            locked.delivered_by_id,
+            locked.received_quantity,
+            locked.received_note,
+        ) == (LineState.DELIVERED, getattr(actor, "pk", None), received_quantity, note):
+            return locked  # a retry of the same confirmation (a phone on a bad line)
         if locked.state != LineState.ISSUED:
             raise ConflictError(
                 _("This delivery is %(state)s already.") % {"state": LineState(locked.state).label},

@@ -149,6 +149,8 @@ def test_delivery_confirmed_by_the_grid_worker_and_discrepancy_logged(
     line = confirm_delivery(actor=grid_worker, line=to11, received_quantity=3, note="一顶破损")
     assert (line.state, line.received_quantity, line.discrepancy) == (LineState.DELIVERED, 3, -1)
     assert line.delivered_by == grid_worker
+    again = confirm_delivery(actor=grid_worker, line=to11, received_quantity=3, note="一顶破损")
+    assert again.pk == line.pk and plan.events.filter(action="discrepancy").count() == 1
     with pytest.raises(ConflictError, match="This delivery is Delivered already"):
         confirm_delivery(actor=grid_worker, line=to11, received_quantity=4)
     event = plan.events.get(action="discrepancy")
@@ -156,8 +158,10 @@ def test_delivery_confirmed_by_the_grid_worker_and_discrepancy_logged(
     plan.refresh_from_db()
     assert plan.state == PlanState.ISSUED
     confirm_delivery(actor=s.actor, line=to21, received_quantity=2)
+    confirm_delivery(actor=s.actor, line=to21, received_quantity=2)  # the retry answers the same
     plan.refresh_from_db()
     assert plan.state == PlanState.DELIVERED
+    assert plan.events.filter(action="all_delivered").count() == 1
 
 
 def test_cancel_releases_the_reservations(supplies: Supplies) -> None:
