@@ -21,6 +21,7 @@ from resigrid.response.allocations.summary import SupplySummary
 from resigrid.response.bulletins import summary as bulletin_summary
 from resigrid.response.bulletins.summary import BulletinSummary
 from resigrid.response.callups import summary as callup_summary
+from resigrid.response.callups.models import BOOKED, CallUp, CallUpState
 from resigrid.response.callups.summary import CallUpSummary
 from resigrid.response.incidents.models import Incident, IncidentTask, TaskState
 from resigrid.response.recovery import summary as recovery_summary
@@ -159,7 +160,8 @@ def _point(layer: str, name: str, lon: float | None, lat: float | None, **extra:
 
 
 def map_data(incident: Incident) -> dict[str, Any]:
-    """The area polygon, tasks placed on their grid, depots and shelters."""
+    """The area polygon, tasks placed on their grid, depots, shelters, and where volunteers are
+    called up (booked / asked for)."""
     points: list[dict[str, Any]] = []
     tasks = (
         IncidentTask.objects.filter(incident=incident, state=TaskState.OPEN, area__isnull=False)
@@ -182,6 +184,22 @@ def map_data(incident: Incident) -> dict[str, Any]:
                 "lat": s.lat,
                 "capacity": s.capacity,
                 "status": s.get_status_display(),
+            }
+        )
+    booked = Count("assignments", filter=Q(assignments__state__in=BOOKED))
+    callups = (
+        CallUp.objects.filter(incident=incident, state__in=[CallUpState.OPEN, CallUpState.CLOSED])
+        .annotate(booked=booked)
+        .order_by("pk")
+    )
+    for c in callups:
+        points.append(
+            {
+                "layer": "volunteers",
+                "name": c.title,
+                "lon": c.lon,
+                "lat": c.lat,
+                "capacity": f"{c.booked}/{c.count}",  # type: ignore[attr-defined]
             }
         )
     return {"boundary": incident.area.boundary, "points": points}

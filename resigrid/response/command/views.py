@@ -69,7 +69,12 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "map_config": {
             "data": reads.map_data(incident),
             "tiles": tile_layers(),
-            "labels": {"task": _("Task"), "depot": _("Depot"), "shelter": _("Shelter")},
+            "labels": {
+                "task": _("Task"),
+                "depot": _("Depot"),
+                "shelter": _("Shelter"),
+                "volunteers": _("Volunteers"),
+            },
         },
         "closed": incident.state == "closed",
     }

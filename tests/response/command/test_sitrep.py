@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from resigrid.resources.models import Depot, DepotItem, Facility, Item
 from resigrid.resources.stock import record_movement
+from resigrid.response.callups.models import CallUp
 from resigrid.response.command import render, sitrep
 from resigrid.response.incidents import activate, services
 from resigrid.response.incidents.models import Incident, IncidentLog
@@ -212,6 +213,18 @@ def test_downloads_outside_scope_are_404(world: World, client_for: Any) -> None:
 
 def test_live_part_and_map(world: World, client_for: Any) -> None:
     incident = _scene(world)
+    CallUp.objects.create(
+        incident=incident,
+        area=world.tree.community1,
+        title="转移群众",
+        count=5,
+        lon=120.05,
+        lat=30.05,
+        starts_at=NOW,
+        ends_at=NOW + dt.timedelta(hours=4),
+        state="open",
+        created_by=world.street,
+    )
     client = client_for(world.street)
     body = client.get(f"/response/command/{incident.pk}/live/").content.decode()
     assert 'hx-trigger="every 30s"' in body
@@ -224,4 +237,6 @@ def test_live_part_and_map(world: World, client_for: Any) -> None:
     assert [(p["layer"], p["name"]) for p in config["points"]] == [
         ("depot", "街道应急仓库"),
         ("shelter", "东湖小学体育馆"),
+        ("volunteers", "转移群众"),
     ]
+    assert config["points"][-1]["capacity"] == "0/5"

@@ -5,7 +5,7 @@
   var el = document.getElementById("command-map");
   if (!el || typeof L === "undefined") return;
   var config = JSON.parse(document.getElementById("command-map-config").textContent);
-  var COLOURS = { task: "#dc3545", depot: "#6f42c1", shelter: "#198754" };
+  var COLOURS = { task: "#dc3545", depot: "#6f42c1", shelter: "#198754", volunteers: "#0d6efd" };
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: config.tiles.length > 0 });
   config.tiles.forEach(function (t) { L.tileLayer(t.url, t.options).addTo(map); });
   var bounds = null;
@@ -26,7 +26,6 @@
     kind.textContent = (config.labels[p.layer] || p.layer) + (p.capacity ? " · " + p.capacity : "") + (p.status ? " · " + p.status : "");
     box.appendChild(kind);
     marker.bindPopup(box);
-    marker.getElement && marker.on("add", function () {});
     if (bounds) bounds.extend([p.lat, p.lon]); else bounds = L.latLngBounds([[p.lat, p.lon], [p.lat, p.lon]]);
   });
   if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
