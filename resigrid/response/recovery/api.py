@@ -13,8 +13,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Header, Router, Status
 
+from resigrid.cases import idempotency
 from resigrid.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from resigrid.orgs.models import Commitment, Unit
 from resigrid.people.models import Household
@@ -47,6 +48,15 @@ _ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 MOVE_ERRORS: dict[int, Any] = {**_ERRORS, 409: ConflictOut}
 
 router = Router()
+
+KEY = Header(  # type: ignore[type-arg]
+    None,
+    alias=idempotency.HEADER,
+    description=(
+        "Any unique string (a UUID) per submission from a phone: a retry with the same key "
+        "and request gets the first answer back and records nothing twice."
+    ),
+)
 
 
 def _user(request: HttpRequest) -> Any:
@@ -175,7 +185,12 @@ def list_needs(request: HttpRequest, incident_id: int, kind: str = "", state: st
     response={201: AssessmentOut, **MOVE_ERRORS},
     summary="Record a household needs assessment",
 )
-def create_assessment(request: HttpRequest, incident_id: int, payload: AssessmentIn) -> Any:
+def create_assessment(
+    request: HttpRequest,
+    incident_id: int,
+    payload: AssessmentIn,
+    idempotency_key: str | None = KEY,
+) -> Any:
     user = _user(request)
     incident = reads.incident_for(user, incident_id)
     household = (
@@ -188,28 +203,39 @@ def create_assessment(request: HttpRequest, incident_id: int, payload: Assessmen
         raise ValidationFailed(_("No such household."), field="household_id")
     if not can_assess(user, household.grid):
         raise PermissionDeniedError(_("You may not assess households in this grid."))
-    assessment = services.record_assessment(
-        actor=user,
-        incident=incident,
-        household=household,
-        needs=[NeedInput(n.kind, n.severity, n.description) for n in payload.needs],
-        notes=payload.notes,
-    )
-    needs = HouseholdNeed.objects.filter(assessment=assessment).select_related(
-        "assessment__household__building"
-    )
-    shown = list(reads.listable(user, needs))
-    reads.log_health_read(user, shown, request, household.grid.code)
-    return Status(
-        201,
-        {
+
+    def run() -> tuple[int, Any]:
+        assessment = services.record_assessment(
+            actor=user,
+            incident=incident,
+            household=household,
+            needs=[NeedInput(n.kind, n.severity, n.description) for n in payload.needs],
+            notes=payload.notes,
+        )
+        return 201, {
             "id": assessment.pk,
             "incident_id": incident.pk,
             "household_id": household.pk,
             "assessed_at": assessment.assessed_at,
-            "needs": [_need_out(n) for n in shown],
-        },
+        }
+
+    try:
+        status, body = idempotency.once(
+            key=idempotency_key,
+            user=user,
+            request_fingerprint=idempotency.fingerprint(
+                request.method or "", request.path, payload.dict()
+            ),
+            run=run,
+        )
+    except idempotency.IdempotencyKeyError as exc:
+        return Status(422, {"detail": exc.detail()})
+    needs = HouseholdNeed.objects.filter(assessment_id=body["id"]).select_related(
+        "assessment__household__building"
     )
+    shown = list(reads.listable(user, needs.order_by("pk")))
+    reads.log_health_read(user, shown, request, household.grid.code)
+    return Status(status, {**body, "needs": [_need_out(n) for n in shown]})
 
 
 @router.get("needs/{need_id}", response={200: NeedOut, **_ERRORS})

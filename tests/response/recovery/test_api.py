@@ -133,3 +133,20 @@ def test_review_over_the_api(
     assert (item["plan_id"], item["plan_url"]) == (world.plan.pk, plan_url(world.plan.pk))
     r = _post(c, f"{API}/reviews/{r.json()['id']}/items/{item['id']}/close", {"done": False})
     assert r.json()["state"] == "dropped"
+
+
+def test_a_retried_assessment_is_recorded_once(
+    world: World, client_for: Any, community_admin: User
+) -> None:
+    c = client_for(community_admin)
+    url = f"{API}/incidents/{world.incident.pk}/assessments"
+    body = {"household_id": world.home1.pk, "needs": [{"kind": "housing", "severity": "high"}]}
+    first = _post(c, url, body, HTTP_IDEMPOTENCY_KEY="phone-1")
+    again = _post(c, url, body, HTTP_IDEMPOTENCY_KEY="phone-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    assert NeedsAssessment.objects.count() == 1
+    other = _post(c, url, {**body, "notes": "改了"}, HTTP_IDEMPOTENCY_KEY="phone-1")
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert NeedsAssessment.objects.count() == 1
