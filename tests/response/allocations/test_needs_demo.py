@@ -118,3 +118,32 @@ def test_demo_lots_and_the_expired_one_left_out(supplies: Supplies) -> None:
         ("W001-TOP-3", 200),
     ]
     assert sorted(e["batch"] for e in plan.figures["expired_lots"]) == ["W001-EXP-3", "W001-EXP-3"]
+
+
+def test_needs_from_a_real_plan_level(supplies: Supplies, street_admin: User) -> None:
+    from resigrid.response.plans.models import PlanLevel, ResourceNeed
+
+    s, t = supplies, supplies.tree
+    _people(t.grid12, 7)
+    plan = Plan.objects.create(
+        title="防汛预案", hazard_class=HazardClass.NATURAL, area=t.street, created_by=street_admin
+    )
+    PlanLevel.objects.create(plan=plan, level=ResponseLevel.II, criteria="暴雨橙色预警")
+    ResourceNeed.objects.create(plan=plan, item=s.tent, per_thousand=Decimal("250"))
+    ResourceNeed.objects.create(
+        plan=plan, item=s.water, per_thousand=Decimal("1000"), level_factors={"2": "2"}
+    )
+    incident = Incident.objects.create(
+        title="内涝",
+        hazard_class=HazardClass.NATURAL,
+        area=t.community1,
+        level=ResponseLevel.II,
+        opened_by=street_admin,
+        plan=plan,
+        plan_level=ResponseLevel.II,
+    )
+    ap = create_plan(actor=street_admin, title="按预案", incident=incident, from_plan=True)
+    assert sorted(ap.needs.values_list("grid__name", "item__code", "quantity", "per_thousand")) == [
+        ("东湖二网格", "S001", 2, Decimal("250.00")),
+        ("东湖二网格", "W001", 14, Decimal("2000.00")),
+    ]
