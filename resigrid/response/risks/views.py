@@ -417,7 +417,7 @@ def risk_map(request: HttpRequest) -> HttpResponse:
 @require_GET
 def risk_export(request: HttpRequest) -> HttpResponse:
     _guard(reads.require_view, request.user)
-    rows = reads.filtered(request.user, _filters(request))
+    rows = reads.filtered(request.user, _filters(request)).prefetch_related("controls")
     response = HttpResponse(
         export.workbook(rows, reads.today()),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
