@@ -165,6 +165,12 @@ def callup_move(request: HttpRequest, pk: int, move: str) -> HttpResponse:
 
         def run() -> None:
             result = assign.propose_assignment(actor=user, callup=callup, include_area=include)
+            if result.without_home:
+                messages.warning(
+                    request,
+                    _("%(n)d volunteer(s) without a home location were left out.")
+                    % {"n": result.without_home},
+                )
             if result.unfilled:
                 messages.warning(
                     request,

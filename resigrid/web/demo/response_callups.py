@@ -11,6 +11,7 @@ shown: they served in the past call-up and qualify for the open one.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 from django.db.models import F
@@ -77,8 +78,11 @@ def seed(*, seed: int, street_id: int, community_ids: list[int]) -> dict[str, in
             home_lat__isnull=False,
         )
         .select_related("person__grid")
-        .order_by("pk")[:10]
+        .order_by("pk")
     )
+    # Ten volunteers spread over the community (the first ones by id share a building).
+    rng = random.Random(f"{seed}-callups")  # noqa: S311 - demo data, not security
+    vols = rng.sample(vols, min(10, len(vols)))
     if coordinator is None or len(vols) < 8:
         return {}
     lon = community.centroid_lon or vols[0].home_lon or 120.0
