@@ -33,6 +33,12 @@ class PlanForm(BootstrapForm):
         self.fields["area"].choices = areas  # type: ignore[attr-defined]
 
 
+class PlanEditForm(BootstrapForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    hazard_subtype = forms.CharField(label=_("Hazard subtype"), max_length=100, required=False)
+    summary = _text(_("Summary"), rows=3)
+
+
 class PlanFilterForm(BootstrapForm):
     hazard_class = forms.ChoiceField(
         label=_("Hazard class"), required=False, choices=[("", _("All")), *HazardClass.choices]

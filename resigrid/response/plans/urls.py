@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.plan_list, name="list"),
     path("new/", views.plan_create, name="create"),
     path("<int:pk>/", views.plan_edit, name="edit"),
+    path("<int:pk>/update/", views.plan_update, name="update"),
     path("<int:pk>/revise/", views.plan_revise, name="revise"),
     path("<int:pk>/deactivate/", views.plan_deactivate, name="deactivate"),
     path("<int:pk>/preview/", views.plan_preview, name="preview"),

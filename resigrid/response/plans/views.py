@@ -22,7 +22,7 @@ from resigrid.areas.models import Area
 from resigrid.core.errors import DomainError, PermissionDeniedError, ValidationFailed
 from resigrid.registers.choices import HazardClass, ResponseLevel
 from resigrid.response.plans import reads, sections, services
-from resigrid.response.plans.forms import PlanFilterForm, PlanForm
+from resigrid.response.plans.forms import PlanEditForm, PlanFilterForm, PlanForm
 from resigrid.response.plans.models import Plan
 from resigrid.response.plans.permissions import (
     can_manage_plans,
@@ -133,6 +133,14 @@ def editor_context(request: HttpRequest, plan: Plan, **override: Any) -> dict[st
             for kind in sections.SECTIONS
         ],
         "levels": ResponseLevel.choices,
+        "plan_form": override.get("plan_form")
+        or PlanEditForm(
+            initial={
+                "title": plan.title,
+                "hazard_subtype": plan.hazard_subtype,
+                "summary": plan.summary,
+            }
+        ),
         "versions": Plan.objects.filter(
             area=plan.area, hazard_class=plan.hazard_class, title=plan.title
         ).order_by("-version"),
@@ -144,6 +152,29 @@ def editor_context(request: HttpRequest, plan: Plan, **override: Any) -> dict[st
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_or_404(request, pk)
     return render(request, "plans/editor.html", editor_context(request, plan))
+
+
+@login_required
+@require_POST
+def plan_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Title, subtype and summary of the plan (the editor's header form)."""
+    plan = plan_or_404(request, pk)
+    require_manager(request, plan)
+    form = PlanEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_plan(actor=request.user, plan=plan, changes=form.cleaned_data)
+        except ValidationFailed as exc:
+            sections.apply_errors(form, exc, {})
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return redirect("plans:edit", pk=plan.pk)
+        else:
+            messages.success(request, _("Plan saved."))
+            return redirect("plans:edit", pk=plan.pk)
+    page = editor_context(request, plan, plan_form=form)
+    page["open_plan_form"] = True
+    return render(request, "plans/editor.html", page, status=422)
 
 
 @login_required

@@ -159,3 +159,18 @@ def test_revise_page(world: World, client_for: Any, planner: User) -> None:
     html = client.get(f"/response/plans/{world.plan.pk}/").content.decode()
     assert "This is an earlier version" in html and "add-tasks" not in html
     assert f'<a href="/response/plans/{new.pk}/">v2</a>' in html
+
+
+def test_update_plan_header(world: World, client_for: Any, planner: User, department: User) -> None:
+    client, pk = client_for(planner), world.plan.pk
+    assert 'id="plan-details"' in client.get(f"/response/plans/{pk}/").content.decode()
+    r = client.post(f"/response/plans/{pk}/update/", {"title": " ", "summary": "x"})
+    assert r.status_code == 422 and 'data-error="title"' in r.content.decode()
+    r = client.post(f"/response/plans/{pk}/update/", {"title": "防汛预案", "summary": "暴雨内涝"})
+    assert r.status_code == 302
+    world.plan.refresh_from_db()
+    assert (world.plan.title, world.plan.summary) == ("防汛预案", "暴雨内涝")
+    assert (
+        client_for(department).post(f"/response/plans/{pk}/update/", {"title": "x"}).status_code
+        == 403
+    )
