@@ -154,6 +154,14 @@ def record_service(
     """Add a service row and bump the totals with F() (no lost update under concurrency)."""
     if not can_edit_people(actor, volunteer.person.grid):
         raise PermissionDeniedError(_("You may not record service in this grid."))
+    return accrue_service(volunteer=volunteer, hours=hours, points=points, note=note, by=actor)
+
+
+def accrue_service(
+    *, volunteer: Volunteer, hours: Decimal, points: int, note: str = "", by: Any = None
+) -> VolunteerService:
+    """`record_service` without the permission check, for flows that check their own right
+    (a volunteer reporting back on a confirmed call-up task accrues their own hours)."""
     hours = Decimal(hours).quantize(Decimal("0.1"))
     if not Decimal("0") < hours <= Decimal("24"):
         raise _fail("hours", _("The hours must be more than 0 and at most 24."))
@@ -167,7 +175,7 @@ def record_service(
             hours=hours,
             points=points,
             note=note.strip(),
-            by=actor if getattr(actor, "pk", None) else None,
+            by=by if getattr(by, "pk", None) else None,
         )
         Volunteer.objects.filter(pk=volunteer.pk).update(
             service_hours=F("service_hours") + hours, points=F("points") + points

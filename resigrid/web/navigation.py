@@ -73,6 +73,13 @@ ENTRIES = (
         Perm.VIEW_RESPONSE,
         LISTS,
     ),
+    NavEntry(
+        _("Inspection rounds"),
+        "institutions:schedules",
+        "clipboard-check",
+        Perm.VIEW_RESPONSE,
+        LISTS,
+    ),
     NavEntry(_("Incidents"), "incidents:list", "broadcast", Perm.VIEW_RESPONSE, RESPONSE),
     NavEntry(_("Emergency plans"), "plans:list", "journal-text", Perm.VIEW_RESPONSE, RESPONSE),
     NavEntry(
@@ -88,6 +95,14 @@ ENTRIES = (
     ),
     NavEntry(
         _("Vulnerable-person sweeps"), "sweeps:list", "door-open", Perm.SWEEP_VULNERABLE, RESPONSE
+    ),
+    NavEntry(_("Supply allocation"), "allocations:list", "truck", Perm.ALLOCATE_SUPPLIES, RESPONSE),
+    NavEntry(
+        _("Deliveries to confirm"),
+        "allocations:deliveries",
+        "box-arrow-in-down",
+        Perm.SWEEP_VULNERABLE,
+        RESPONSE,
     ),
     NavEntry(_("Recovery"), "recovery:list", "bandaid", Perm.MANAGE_RECOVERY, RESPONSE),
     NavEntry(_("Bulletins"), "bulletins:list", "newspaper", Perm.DRAFT_BULLETINS, RESPONSE),

@@ -24,9 +24,23 @@ REGISTRIES = [
     "orgs:units",
 ]
 RESOURCES = ["resources:depots", "resources:facilities"]
-LISTS = ["registers:duties", "registers:categories", "risks:list", "institutions:procedures"]
+LISTS = [
+    "registers:duties",
+    "registers:categories",
+    "risks:list",
+    "institutions:procedures",
+    "institutions:schedules",
+]
 RESPONSE_VIEW = ["incidents:list", "plans:list"]
-RESPONSE = [*RESPONSE_VIEW, "callups:list", "sweeps:list", "recovery:list", "bulletins:list"]
+RESPONSE = [
+    *RESPONSE_VIEW,
+    "callups:list",
+    "sweeps:list",
+    "allocations:list",
+    "allocations:deliveries",
+    "recovery:list",
+    "bulletins:list",
+]
 WARN = ["alerts:list", "alerts:mine", "monitoring:overview", "notify:robots"]
 REPORTING = ["cases:report", "cases:mine"]
 CASES = [*REPORTING, "cases:queues", "cases:map", "case_metrics:page"]
@@ -181,6 +195,7 @@ def test_the_role_list_names_the_bound_area(client_for: Any, community_admin: Us
                 *LISTS,
                 *RESPONSE_VIEW,
                 "sweeps:list",
+                "allocations:deliveries",
                 "recovery:list",
             ],
         ),

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,8 @@ from resigrid.notify.services import enqueue
 from resigrid.optim.assignment import assign
 from resigrid.optim.eligibility import Intervals, Slots, Volunteers, skill_mask
 from resigrid.optim.errors import OptimInputError
-from resigrid.people.models import Volunteer, VolunteerService, VolunteerSkill
+from resigrid.people.models import Volunteer, VolunteerSkill
+from resigrid.people.volunteers import accrue_service
 from resigrid.response.callups import rules
 from resigrid.response.callups.models import (
     BOOKED,
@@ -322,7 +323,7 @@ def decline(*, actor: User, assignment: Assignment) -> Assignment:
     with transaction.atomic():
         row = (
             Assignment.objects.select_for_update(of=("self",))
-            .select_related("callup__incident")
+            .select_related("callup__incident", "volunteer")
             .get(pk=assignment.pk)
         )
         if row.state not in (AssignmentState.PROPOSED, AssignmentState.CONFIRMED):
@@ -384,15 +385,13 @@ def report_back(*, actor: User, assignment: Assignment, report: str, hours: obje
             raise ConflictError(_("You have already reported back."), state=row.state)
         if row.state != AssignmentState.CONFIRMED:
             raise ConflictError(_("Only a confirmed task can be reported back."), state=row.state)
-        service = VolunteerService.objects.create(
-            volunteer_id=row.volunteer_id,
+        # The people app's own accrual (its row and the F() totals); the right was checked here.
+        service = accrue_service(
+            volunteer=row.volunteer,
             hours=clean,
             points=points,
             note=row.callup.title[:200],
             by=actor,
-        )
-        Volunteer.objects.filter(pk=row.volunteer_id).update(
-            service_hours=F("service_hours") + clean, points=F("points") + points
         )
         row.state = AssignmentState.REPORTED
         row.report, row.hours, row.points = report, clean, points

@@ -196,13 +196,12 @@ def build_demo(
             seed_monitoring(seed=seed, community_ids=[c.pk for c in tree.communities])
         )
         summary.registry.update(seed_alerts(seed=seed, street_id=tree.street.pk))
-        summary.registry.update(
-            seed_response(
-                seed=seed,
-                street_id=tree.street.pk,
-                community_ids=[c.pk for c in tree.communities],
-            )
+        response_counts = seed_response(
+            seed=seed, street_id=tree.street.pk, community_ids=[c.pk for c in tree.communities]
         )
+        # A response count never overwrites an earlier step's count of the same name ("units").
+        for what, n in response_counts.items():
+            summary.registry[what if what not in summary.registry else f"{what} (response)"] = n
         summary.registry.update(seed_sim(community_id=tree.communities[0].pk))
     summary.logins = demo_logins()
     return summary
