@@ -99,12 +99,12 @@ def _wipe_response() -> None:
     for _pass in range(5):
         for model in models:
             try:
-                model.objects.all().delete()
+                model._default_manager.all().delete()
             except ProtectedError:
                 continue
-        if not any(model.objects.exists() for model in models):
+        if not any(model._default_manager.exists() for model in models):
             return
-    left = [m.__name__ for m in models if m.objects.exists()]
+    left = [m.__name__ for m in models if m._default_manager.exists()]
     raise AssertionError(f"response rows left after five passes: {left}")
 
 
@@ -129,7 +129,7 @@ def test_demo_is_deterministic(demo: dict[str, int]) -> None:
         Depot,
         Facility,
     ):
-        model.objects.all().delete()
+        model._default_manager.all().delete()
     from resigrid.cases.models import Case
     from resigrid.orgs.models import UnitAccount
     from resigrid.registers.models import Duty

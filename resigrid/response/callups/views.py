@@ -74,7 +74,11 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], done: str) -> bool
 def callup_list(request: HttpRequest) -> HttpResponse:
     _coordinator(request)
     user = request.user
-    form = CallUpForm(request.POST or None, user=user)
+    # From an incident's dashboard: the form starts with that incident chosen.
+    initial = (
+        {"incident": request.GET["incident"]} if request.GET.get("incident", "").isdigit() else {}
+    )
+    form = CallUpForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
