@@ -298,3 +298,19 @@ def test_overdue_is_escalated_once_per_grid(
             "user_id", flat=True
         )
     ) == {community_admin.pk, grid_worker.pk}
+
+
+def test_the_sweeps_sweep_command_escalates_overdue_sweeps(
+    area1: Area1, community_admin: User, grid_worker: User, tree: Tree
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with time_machine.travel(NOW, tick=False):
+        start(area1, community_admin, deadline=NOW + dt.timedelta(hours=2))
+    out = StringIO()
+    with time_machine.travel(NOW + dt.timedelta(hours=2, minutes=1), tick=False):
+        call_command("sweeps_sweep", stdout=out)
+        call_command("sweeps_sweep", stdout=out)
+    assert out.getvalue().split() == ["escalation_tasks=2", "escalation_tasks=0"]
