@@ -3,6 +3,7 @@ plan at level II, sees the tasks and the map, and downloads the situation report
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ def test_open_an_incident_from_the_alert_and_activate_the_plan(
     world = World(tree, street_admin, community_admin, grid_worker)
     alert = published_alert(tree)
     base = live_server.url
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{base}/alerts/{alert.pk}/")
     page.fill("input[name=username]", street_admin.username)
     page.fill("input[name=password]", TEST_PASSWORD)
@@ -50,6 +53,8 @@ def test_open_an_incident_from_the_alert_and_activate_the_plan(
     expect(page.locator("#roster [data-role]")).to_have_count(3)
     expect(page.locator("#incident-level")).to_have_attribute("data-level", "2")
     expect(page.locator("#command-map .leaflet-overlay-pane path")).not_to_have_count(0)
+    expect(page.locator("#command-map")).to_have_attribute("data-ready", re.compile(r"^\d+$"))
+    assert errors == []
 
     with page.expect_download() as download_info:
         page.click("#sitrep-pdf")

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,6 +72,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         for i in Incident.objects.visible_to(user).open().select_related("area")[:50]
         if can_allocate(user, i.area)
     ]
+    chosen = request.GET.get("incident", "")
     return render(
         request,
         "allocations/list.html",
@@ -78,8 +80,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             "plans": plans,
             "areas": areas,
             "incidents": incidents,
-            "chosen_incident": request.GET.get("incident", ""),
-            "today": dt.date.today().isoformat(),
+            "chosen_incident": chosen,
+            # Coming from an incident with an activated plan: fill the needs from that plan.
+            "from_plan": any(str(i.pk) == chosen and i.plan_id for i in incidents),
+            "today": timezone.localdate().isoformat(),
         },
     )
 
@@ -162,6 +166,8 @@ def _map_data(plan: AllocationPlan, lines: list[dict[str, Any]]) -> dict[str, An
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan: AllocationPlan = _guard(reads.plan_or_404, request.user, pk)
     lines = reads.line_rows(plan)
+    for x in lines:
+        x["state_label"] = LineState(x["state"]).label
     may = can_allocate(request.user, plan.area)
     return render(
         request,

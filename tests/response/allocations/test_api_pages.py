@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from resigrid.accounts.models import User
+from resigrid.registers.choices import HazardClass, ResponseLevel
 from resigrid.resources.models import StockMovement
 from resigrid.response.allocations.models import AllocationPlan, LineState, PlanState
+from resigrid.response.incidents.models import Incident
+from resigrid.response.plans.models import Plan
 from tests.response.allocations.conftest import Supplies
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +121,32 @@ def test_pages(supplies: Supplies, client_for: Any, community_admin: User) -> No
     assert 'class="table-danger"' in body  # the shortage of 1 is highlighted
     data = page.context["map_data"]
     assert [x["label"] for x in data["lines"]] == ["东湖物资库 → 东湖二网格: 帐篷 2 顶"]
+    assert [x["state_label"] for x in page.context["lines"]] == [LineState.PROPOSED.label]
+    assert "<td>proposed</td>" not in body  # the state's label, not its code
     assert client.post(f"/response/allocations/{plan.pk}/steal/").status_code == 404
     outsider_view = client_for(community_admin).get(f"/response/allocations/{plan.pk}/")
     assert outsider_view.status_code == 404  # a street plan is above a community secretary
     assert client_for(community_admin).get("/response/allocations/deliveries/").status_code == 200
+
+
+def test_from_an_incident_with_a_plan_the_needs_come_from_the_plan(
+    supplies: Supplies, client_for: Any
+) -> None:
+    t = supplies.tree
+    plan = Plan.objects.create(title="防汛", hazard_class=HazardClass.NATURAL, area=t.street)
+    common = {
+        "hazard_class": HazardClass.NATURAL,
+        "area": t.street,
+        "level": ResponseLevel.II,
+        "opened_by": supplies.actor,
+    }
+    planned = Incident.objects.create(title="内涝", plan=plan, plan_level="2", **common)
+    bare = Incident.objects.create(title="大风", **common)
+    client = client_for(supplies.actor)
+    page = client.get(f"/response/allocations/?incident={planned.pk}")
+    assert page.context["from_plan"] is True
+    assert 'id="id_from_plan" checked' in page.content.decode()
+    assert client.get(f"/response/allocations/?incident={bare.pk}").context["from_plan"] is False
+    assert client.get("/response/allocations/").context["from_plan"] is False
+    today = timezone.localdate().isoformat()
+    assert f'name="needed_by" value="{today}"' in page.content.decode()

@@ -7,6 +7,9 @@
   var config = JSON.parse(document.getElementById("command-map-config").textContent);
   var COLOURS = { task: "#dc3545", depot: "#6f42c1", shelter: "#198754", volunteers: "#0d6efd" };
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: config.tiles.length > 0 });
+  // A view first: Leaflet cannot draw a polygon on a map without one (it clips against the
+  // pixel bounds of the view); fitBounds below moves to the incident's extent.
+  map.setView([30.27, 120.13], 13);
   config.tiles.forEach(function (t) { L.tileLayer(t.url, t.options).addTo(map); });
   var bounds = null;
   if (config.data.boundary) {
@@ -29,6 +32,5 @@
     if (bounds) bounds.extend([p.lat, p.lon]); else bounds = L.latLngBounds([[p.lat, p.lon], [p.lat, p.lon]]);
   });
   if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
-  else map.setView([30.27, 120.13], 13);
   el.setAttribute("data-ready", String(config.data.points.length));
 })();
