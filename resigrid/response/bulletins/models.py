@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area, restrict_to_scope
@@ -142,3 +143,17 @@ class BulletinLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bulletin_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the code stays in ``action``)."""
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+ACTION_LABELS = {
+    "drafted": pgettext_lazy("bulletin log", "Drafted"),
+    "edited": pgettext_lazy("bulletin log", "Edited"),
+    "approved": pgettext_lazy("bulletin log", "Approved"),
+    "published": pgettext_lazy("bulletin log", "Published"),
+    "withdrawn": pgettext_lazy("bulletin log", "Withdrawn"),
+}

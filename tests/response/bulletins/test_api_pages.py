@@ -13,7 +13,7 @@ from django.utils import translation
 from resigrid.accounts.models import User
 from resigrid.accounts.roles import Role
 from resigrid.response.bulletins import services
-from resigrid.response.bulletins.models import Bulletin
+from resigrid.response.bulletins.models import ACTION_LABELS, Bulletin
 from tests.factories import Tree, UserFactory, bind
 
 API = "/api/response/bulletins/"
@@ -123,3 +123,13 @@ def test_pages(client_for: Any, published: Bulletin, tree: Tree, community_staff
     other = UserFactory(username="far", full_name="远")
     bind(other, tree.community2, Role.COMMUNITY_STAFF)
     assert client_for(other).get(f"/response/bulletins/{draft.pk}/").status_code == 404
+
+
+def test_the_log_shows_actions_in_the_readers_language(
+    client_for: Any, published: Bulletin, community_staff: User
+) -> None:
+    page = client_for(community_staff).get(f"/response/bulletins/{published.pk}/")
+    body = page.content.decode()
+    expected = [str(ACTION_LABELS[a]) for a in ("drafted", "approved", "published")]
+    assert [e.action_label for e in page.context["log"]] == expected
+    assert "· published</li>" not in body and "· drafted</li>" not in body
