@@ -115,7 +115,13 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tiles": tile_layers(),
         }
         context["case_form"] = CaseForm(categories=_categories())
-        context["entered"] = risk_entry.existing(run)
+        entered = risk_entry.existing(run)
+        # Each risk point with its register entry, if any: entered points link to it instead
+        # of offering the button again.
+        context["risk_rows"] = [
+            {**p, "entered": entered.get(f"{p.get('kind')}:{p.get('id')}"[:120])}
+            for p in run.results.get("risk_points", [])
+        ]
     return render(request, "sim/detail.html", context)
 
 

@@ -63,7 +63,7 @@ def test_create_map_review(live_server: Any, page: Any) -> None:
     page.fill("#review-form [name=note]", "集中充电棚已建成")
     page.select_option("#review-form [name=controlled]", "yes")
     page.click("#review-save")
-    page.wait_for_selector("[data-message=success]")
+    page.wait_for_selector("#messages .alert-success")
     assert page.locator("#risk-reviews tbody tr").count() == 2
     risk.refresh_from_db()
     assert (risk.status, risk.band, risk.residual_score) == ("controlled", "large", Decimal(10))

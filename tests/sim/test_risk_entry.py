@@ -55,8 +55,14 @@ def test_page_and_api(
     )
     assert risk.area.level == "grid" and risk.reviews.get().note.startswith("From the simulation")
     assert point["reason"] in risk.description
-    page = client.get(f"/sim/{supplies.pk}/").content.decode()
+    answer = client.get(f"/sim/{supplies.pk}/")
+    page = answer.content.decode()
     assert f'href="/response/risks/{risk.pk}/"' in page
+    # The entered point links to its entry and no longer offers the button; the others do.
+    rows = answer.context["risk_rows"]
+    assert [r["entered"] for r in rows if r["id"] == point["id"]] == [risk.pk]
+    assert page.count("risk-entry-form") == sum(1 for r in rows if not r["entered"])
+    assert page.count("risk-entry-form") == len(rows) - 1
     again = client.post(
         f"/sim/runs/{run.pk}/risk/", {"kind": "item", "point": point["id"]}, follow=True
     )

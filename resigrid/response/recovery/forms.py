@@ -91,7 +91,7 @@ class MatchForm(forms.Form):
         widget=forms.TextInput(attrs=TEXT),
     )
     owner = forms.ModelChoiceField(
-        label=_("Owner"),
+        label=_("Responsible person"),
         queryset=User.objects.none(),
         required=False,
         widget=forms.Select(attrs=SELECT),
@@ -182,7 +182,7 @@ class FindingForm(forms.Form):
         label=_("Detail"), required=False, widget=forms.Textarea(attrs={**TEXT, "rows": 1})
     )
     owner_user = forms.ModelChoiceField(
-        label=_("Owner"),
+        label=_("Responsible person"),
         queryset=User.objects.none(),
         required=False,
         widget=forms.Select(attrs=SELECT),

@@ -124,3 +124,15 @@ def test_no_right_no_review(world: World, grid_worker: User, department: User) -
         with pytest.raises(PermissionDeniedError):
             _review(world, user)
     assert not AfterActionReview.objects.exists()
+
+
+def test_a_person_field_is_not_labelled_as_a_unit() -> None:
+    """The owner chosen among accounts reads 责任人, not 负责单位 (the unit has its own field)."""
+    from django.utils import translation
+
+    from resigrid.response.recovery.forms import FindingForm, MatchForm
+
+    with translation.override("zh-hans"):
+        assert str(FindingForm.base_fields["owner_user"].label) == "责任人"
+        assert str(MatchForm.base_fields["owner"].label) == "责任人"
+        assert str(FindingForm.base_fields["owner_unit"].label) != "责任人"

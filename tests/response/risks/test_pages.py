@@ -125,6 +125,8 @@ def test_review_escalate_close_actions(
         },
     )
     assert answer.status_code == 302
+    shown = client.get(base).content.decode()
+    assert shown.count('class="alert alert-success') == 1  # the message once, from the base
     risk.refresh_from_db()
     assert (risk.status, risk.band, risk.residual_score) == ("controlled", "general", Decimal(8))
     client.post(base + "controls/", {"measure": "汛前清淤", "owner": "物业", "state": "planned"})
