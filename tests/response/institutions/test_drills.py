@@ -149,9 +149,7 @@ def test_owner_message_is_translated(drill, community_admin) -> None:
             drill_id=drill.pk,
             lessons=[LessonSpec("补充沙袋", dt.date(2026, 6, 1))],
         )
-    assert e.value.errors["lessons.0.owner"] == [
-        translation.gettext("An improvement item needs an owner.")
-    ]
+    assert e.value.errors["lessons.0.owner"] == ["整改事项必须有责任人。"]
 
 
 def test_rights(drill, grid_worker, outsider, tree) -> None:
