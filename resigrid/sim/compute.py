@@ -206,7 +206,9 @@ def epidemic(
     }
 
 
-def _reason(point: RiskPoint, names: Mapping[str, str]) -> str:
+def _reason(
+    point: RiskPoint, names: Mapping[str, str], item_names: Mapping[str, str] | None = None
+) -> str:
     label = names.get(point.id, point.id)
     p = dict(point.params)
     if point.code == "evacuation.far":
@@ -231,7 +233,7 @@ def _reason(point: RiskPoint, names: Mapping[str, str]) -> str:
         grid, _sep, item = point.id.partition(":")
         return _("%(grid)s runs out of %(item)s on day %(day)s of %(days)s (%(short)s short).") % {
             "grid": names.get(grid, grid),
-            "item": item,
+            "item": (item_names or {}).get(item, item),
             "day": p.get("day"),
             "days": p.get("days"),
             "short": p.get("short"),
@@ -240,7 +242,11 @@ def _reason(point: RiskPoint, names: Mapping[str, str]) -> str:
 
 
 def _point(
-    point: RiskPoint, names: Mapping[str, str], where: Mapping[str, tuple[Any, Any, Any]]
+    point: RiskPoint,
+    names: Mapping[str, str],
+    where: Mapping[str, tuple[Any, Any, Any]],
+    *,
+    item_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     key = point.id.partition(":")[0] if point.kind == "item" else point.id
     lon, lat, grid = where.get(key, (None, None, None))
@@ -250,7 +256,7 @@ def _point(
         "name": names.get(key, key),
         "score": _r(point.score, 4),
         "code": point.code,
-        "reason": _reason(point, names),
+        "reason": _reason(point, names, item_names),
         "lon": lon,
         "lat": lat,
         "grid_id": grid,
@@ -387,11 +393,14 @@ def supplies(snap: Snapshot, params: Mapping[str, Any], *, progress: Progress) -
             )
         )
     items, stock, units = [], [], {}
+    item_names: dict[str, str] = {}
     known = set(grid_keys)
     for it in chosen.items:
         match = (snap.stock_code == it.item) | (snap.stock_name == it.item)
         unit = it.unit or (str(snap.stock_unit[match][0]) if match.any() else "")
         units[it.item] = unit
+        # Readers know the item by its name (方便面), not its code (F001).
+        item_names[it.item] = str(snap.stock_name[match][0]) if match.any() else it.item
         items.append(
             Item(
                 it.item,
@@ -418,6 +427,7 @@ def supplies(snap: Snapshot, params: Mapping[str, Any], *, progress: Progress) -
         return [
             {
                 "item": p.item,
+                "item_name": item_names.get(p.item, p.item),
                 "unit": p.unit,
                 "central_stock": _r(p.central_stock),
                 "reserve": _r(p.reserve),
@@ -451,5 +461,5 @@ def supplies(snap: Snapshot, params: Mapping[str, Any], *, progress: Progress) -
         )
         % {"days": f"{worst:.1f}", "total": chosen.days},
         "explanation": report.explanation,
-        "risk_points": [_point(p, names, where) for p in report.risk_points],
+        "risk_points": [_point(p, names, where, item_names=item_names) for p in report.risk_points],
     }

@@ -75,3 +75,7 @@ def test_supplies_run(
     # 12 households × 0.25 a day = 3 a day; 20 cases last 6.7 days of 14.
     assert plan["min_cover_days"] == 6.7
     assert {p["kind"] for p in (run.results or {})["risk_points"]} == {"item"}
+    # The reader sees the item's name, not its code.
+    assert plan["item_name"] == "瓶装水"
+    reasons = [p["reason"] for p in (run.results or {})["risk_points"]]
+    assert reasons and all("瓶装水" in r and "W001" not in r for r in reasons)
