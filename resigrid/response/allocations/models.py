@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area, restrict_to_scope
@@ -208,3 +209,21 @@ class AllocationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the code stays in ``action``)."""
+        return str(EVENT_LABELS.get(self.action, self.action))
+
+
+EVENT_LABELS = {
+    "created": pgettext_lazy("allocation log", "Created"),
+    "needs": pgettext_lazy("allocation log", "Needs set"),
+    "computed": pgettext_lazy("allocation log", "Computed"),
+    "reserved": pgettext_lazy("allocation log", "Stock reserved"),
+    "issued": pgettext_lazy("allocation log", "Issued"),
+    "delivered": pgettext_lazy("allocation log", "Delivery confirmed"),
+    "discrepancy": pgettext_lazy("allocation log", "Delivered with a discrepancy"),
+    "all_delivered": pgettext_lazy("allocation log", "All delivered"),
+    "cancelled": pgettext_lazy("allocation log", "Cancelled"),
+}

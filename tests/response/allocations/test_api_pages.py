@@ -13,7 +13,12 @@ from django.utils import timezone
 from resigrid.accounts.models import User
 from resigrid.registers.choices import HazardClass, ResponseLevel
 from resigrid.resources.models import StockMovement
-from resigrid.response.allocations.models import AllocationPlan, LineState, PlanState
+from resigrid.response.allocations.models import (
+    EVENT_LABELS,
+    AllocationPlan,
+    LineState,
+    PlanState,
+)
 from resigrid.response.incidents.models import Incident
 from resigrid.response.plans.models import Plan
 from tests.response.allocations.conftest import Supplies
@@ -123,6 +128,11 @@ def test_pages(supplies: Supplies, client_for: Any, community_admin: User) -> No
     assert [x["label"] for x in data["lines"]] == ["东湖物资库 → 东湖二网格: 帐篷 2 顶"]
     assert [x["state_label"] for x in page.context["lines"]] == [LineState.PROPOSED.label]
     assert "<td>proposed</td>" not in body  # the state's label, not its code
+    events = list(page.context["events"])
+    assert [e.action_label for e in events] == [
+        str(EVENT_LABELS[a]) for a in ("created", "needs", "computed")
+    ]
+    assert "· computed</li>" not in body
     assert client.post(f"/response/allocations/{plan.pk}/steal/").status_code == 404
     outsider_view = client_for(community_admin).get(f"/response/allocations/{plan.pk}/")
     assert outsider_view.status_code == 404  # a street plan is above a community secretary
