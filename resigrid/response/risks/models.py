@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resigrid.accounts.roles import Perm
 from resigrid.areas.models import Area, Building, restrict_to_scope
@@ -308,3 +309,31 @@ class RiskLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.risk_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the code stays in ``action``)."""
+        return str(LOG_LABELS.get(self.action, self.action))
+
+    @property
+    def from_label(self) -> str:
+        return _status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return _status_label(self.to_status)
+
+
+def _status_label(code: str) -> str:
+    return str(RiskStatus(code).label) if code in RiskStatus.values else code
+
+
+LOG_LABELS = {
+    "create": pgettext_lazy("risk log", "Entered"),
+    "update": pgettext_lazy("risk log", "Edited"),
+    "review": pgettext_lazy("risk log", "Reviewed"),
+    "close": pgettext_lazy("risk log", "Closed"),
+    "control": pgettext_lazy("risk log", "Control added"),
+    "control_state": pgettext_lazy("risk log", "Control changed"),
+    "escalate": pgettext_lazy("risk log", "Escalated"),
+}

@@ -13,7 +13,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from resigrid.cases.models import Case
-from resigrid.response.risks.models import RiskPoint, RiskStatus
+from resigrid.response.risks.models import LOG_LABELS, RiskPoint, RiskStatus
 from tests.factories import Tree
 from tests.response.risks.conftest import add_risk, matrix
 
@@ -125,8 +125,17 @@ def test_review_escalate_close_actions(
         },
     )
     assert answer.status_code == 302
-    shown = client.get(base).content.decode()
+    page = client.get(base)
+    shown = page.content.decode()
     assert shown.count('class="alert alert-success') == 1  # the message once, from the base
+    # The log reads in the reader's language: actions and statuses by label, not by code.
+    review = next(e for e in page.context["log"] if e.action == "review")
+    assert (review.action_label, review.from_label, review.to_label) == (
+        str(LOG_LABELS["review"]),
+        str(RiskStatus.OPEN.label),
+        str(RiskStatus.CONTROLLED.label),
+    )
+    assert "(open → controlled)" not in shown and "· review" not in shown
     risk.refresh_from_db()
     assert (risk.status, risk.band, risk.residual_score) == ("controlled", "general", Decimal(8))
     client.post(base + "controls/", {"measure": "汛前清淤", "owner": "物业", "state": "planned"})
