@@ -4,6 +4,7 @@ tasks, report back). Thin: parse → scope → service → redirect with a messa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,6 +37,7 @@ from resigrid.response.callups.models import (
     Source,
 )
 from resigrid.response.callups.permissions import can_coordinate_somewhere, volunteer_of
+from resigrid.response.incidents.models import Incident
 
 
 def _coordinator(request: HttpRequest) -> None:
@@ -69,15 +72,33 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], done: str) -> bool
     return True
 
 
+def _initial_from_incident(user: Any, raw: str) -> dict[str, Any]:
+    """The incident chosen and, when it is visible, its area, the area's centre as the place
+    and the next four hours as the time (the coordinator adjusts what differs)."""
+    if not raw.isdigit():
+        return {}
+    initial: dict[str, Any] = {"incident": raw}
+    incident = (
+        Incident.objects.visible_to(user).open().select_related("area").filter(pk=int(raw)).first()
+    )
+    if incident is None:
+        return initial
+    area = incident.area
+    initial["area"] = area.pk
+    if area.centroid_lon is not None and area.centroid_lat is not None:
+        initial["lon"], initial["lat"] = area.centroid_lon, area.centroid_lat
+    start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    initial["starts_at"], initial["ends_at"] = start, start + dt.timedelta(hours=4)
+    return initial
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def callup_list(request: HttpRequest) -> HttpResponse:
     _coordinator(request)
     user = request.user
     # From an incident's dashboard: the form starts with that incident chosen.
-    initial = (
-        {"incident": request.GET["incident"]} if request.GET.get("incident", "").isdigit() else {}
-    )
+    initial = _initial_from_incident(user, request.GET.get("incident", ""))
     form = CallUpForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from resigrid.accounts.models import User
 from resigrid.response.callups.models import AssignmentState, CallUp
-from tests.response.callups.conftest import TZ, Crew, make_callup, user_of
+from tests.response.callups.conftest import NOW, TZ, Crew, make_callup, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,39 @@ def test_volunteer_page(crew: Crew, community_admin: User) -> None:
     assert 'data-state="reported"' in html
     # Not a volunteer: 403.
     assert as_user(community_admin).get(page).status_code == 403
+
+
+def test_from_an_incident_the_form_starts_with_its_area_place_and_time(
+    crew: Crew, community_admin: User
+) -> None:
+    from resigrid.registers.choices import HazardClass, ResponseLevel
+    from resigrid.response.incidents.models import Incident
+
+    area = crew.tree.community1
+    area.centroid_lon, area.centroid_lat = 120.05, 30.05
+    area.save(update_fields=["centroid_lon", "centroid_lat"])
+    incident = Incident.objects.create(
+        title="内涝",
+        hazard_class=HazardClass.NATURAL,
+        area=area,
+        level=ResponseLevel.II,
+        opened_by=community_admin,
+    )
+    boss = as_user(community_admin)
+    page = boss.get(reverse("callups:list") + f"?incident={incident.pk}")
+    initial = page.context["form"].initial
+    start = NOW.astimezone(TZ).replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    assert (initial["incident"], initial["area"], initial["lon"], initial["lat"]) == (
+        str(incident.pk),
+        area.pk,
+        120.05,
+        30.05,
+    )
+    assert (initial["starts_at"], initial["ends_at"]) == (start, start + dt.timedelta(hours=4))
+    body = page.content.decode()
+    assert f'value="{start:%Y-%m-%dT%H:%M}"' in body
+    # Unknown or foreign incidents prefill nothing but the raw choice.
+    assert boss.get(reverse("callups:list") + "?incident=999999").context["form"].initial == {
+        "incident": "999999"
+    }
+    assert boss.get(reverse("callups:list") + "?incident=x").context["form"].initial == {}
