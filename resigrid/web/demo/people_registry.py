@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count
 
+from resigrid.areas.models import Area
 from resigrid.core import pii
 from resigrid.people import rules
 from resigrid.people.choices import ContactOutcome, ContactWay, DisabilityCategory, Need, Skill, Tag
@@ -145,7 +146,10 @@ def seed_people_registry(*, seed: int, grid_ids: list[int]) -> dict[str, int]:
 def _seed_grid(
     seed: int, grid_id: int, used: defaultdict[dt.date, int], counts: Counter[str]
 ) -> None:
-    rng = _rng("people-registry", seed, grid_id)
+    # Seeded by the grid's code, not its id: ids depend on what the database handed out before
+    # (sequences are not reset by rolled-back or flushed tests), codes do not.
+    code = Area.objects.values_list("code", flat=True).get(pk=grid_id)
+    rng = _rng("people-registry", seed, code)
     persons = list(
         Person.objects.filter(grid_id=grid_id, id_number_hash__isnull=True)
         .order_by("pk")
