@@ -29,3 +29,14 @@ def test_api_errors_follow_accept_language(
     assert zh.status_code == en.status_code == 422
     assert en.json()["detail"][0]["msg"] == "The longitude must be between −180 and 180."
     assert zh.json()["detail"][0]["msg"] == "经度必须在−180到180之间。"
+
+
+def test_chinese_plurals_use_the_single_form() -> None:
+    # The catalogue's Plural-Forms header (nplurals=1) is what makes n = 2 pick msgstr[0]; a
+    # catalogue merged without it falls back to English for every count but one.
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.ngettext("%(n)s commitment", "%(n)s commitments", 2) % {"n": 2} == (
+            "2项资源"
+        )
