@@ -57,6 +57,16 @@ def prefix(code: str, level: Level) -> str:
     return code[: PREFIX_LENGTH[level]]
 
 
+def ancestor_codes(code: str) -> list[str]:
+    """The full codes of the areas above `code`, district first (a grid's district, street and
+    community; none for a district). Child numbers never end a level in zeros, so the prefixes of
+    the upper levels padded with zeros are exactly the ancestors."""
+    own = code.ljust(CODE_LENGTH, "0")
+    return sorted(
+        {own[:n].ljust(CODE_LENGTH, "0") for n in PREFIX_LENGTH.values() if n < CODE_LENGTH} - {own}
+    )
+
+
 def parent_code(code: str, level: Level) -> str | None:
     parent = PARENT_LEVEL[level]
     if parent is None:

@@ -13,6 +13,7 @@ from django.db.models import Avg, Count, FloatField, Func, Max, Min, Q, Value
 from django.db.models.functions import Floor
 from django.utils.translation import gettext as _
 
+from resigrid.areas.codes import ancestor_codes
 from resigrid.areas.models import Area
 from resigrid.core.errors import NotFoundError
 from resigrid.monitoring.choices import StateValue
@@ -60,17 +61,12 @@ def rules_for(user: Any, *, sensor: Sensor | None = None, state: str = "") -> An
             | Q(
                 sensor__isnull=True,
                 sensor_kind=sensor.kind,
-                area__code__in=_ancestor_codes(sensor.grid.code),
+                area__code__in=[*ancestor_codes(sensor.grid.code), sensor.grid.code],
             )
         )
     if state:
         qs = qs.filter(states__state=state).distinct()
     return qs.order_by("area__code", "name", "pk")
-
-
-def _ancestor_codes(grid_code: str) -> list[str]:
-    """The codes of a grid and of the community, street and district above it."""
-    return [grid_code[:n].ljust(15, "0") for n in (6, 9, 12, 15)]
 
 
 def rule_or_404(user: Any, pk: int) -> Rule:

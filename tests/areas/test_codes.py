@@ -58,3 +58,16 @@ def test_parent_and_child_codes() -> None:
     assert prefix("330106001002000", Level.COMMUNITY) == "330106001002"
     with pytest.raises(ValueError, match="between 1 and 999"):
         child_code("330106001002000", Level.COMMUNITY, 1000)
+
+
+def test_ancestor_codes_list_the_levels_above_district_first() -> None:
+    from resigrid.areas.codes import ancestor_codes
+
+    assert ancestor_codes("330106001001001") == [
+        "330106000000000",
+        "330106001000000",
+        "330106001001000",
+    ]
+    assert ancestor_codes("330106001001000") == ["330106000000000", "330106001000000"]
+    assert ancestor_codes("330106001000000") == ["330106000000000"]
+    assert ancestor_codes("330106000000000") == []

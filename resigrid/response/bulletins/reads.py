@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from resigrid.areas.codes import ancestor_codes
 from resigrid.areas.models import Area
 from resigrid.core.errors import DomainError
 from resigrid.registers.choices import ResponseLevel
@@ -24,7 +25,7 @@ def public(area_code: str | None = None) -> BulletinQuerySet:
         area = Area.objects.filter(code=area_code).first()
         if area is None:
             return qs.none()
-        ancestors = [area.code[:n].ljust(15, "0") for n in (6, 9, 12) if n < len(area.scope_prefix)]
+        ancestors = ancestor_codes(area.code)
         qs = qs.filter(area__code__startswith=area.scope_prefix) | qs.filter(
             area__code__in=ancestors
         )

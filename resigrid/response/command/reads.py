@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from resigrid.areas.codes import ancestor_codes
 from resigrid.areas.models import Area
 from resigrid.cases.models import Case
 from resigrid.cases.workflow import OPEN_STATES
@@ -68,14 +69,9 @@ def task_counts(incident: Incident, now: dt.datetime | None = None) -> TaskCount
     return TaskCounts(**row)
 
 
-def ancestors_and_self(area: Area) -> list[str]:
-    """Codes of the area and the levels above it (a street's depot serves its communities)."""
-    code = area.code
-    return sorted({code[:n].ljust(15, "0") for n in (6, 9, 12)} | {code})
-
-
 def _in_or_above(area: Area) -> Q:
-    return Q(area__code__startswith=area.scope_prefix) | Q(area__code__in=ancestors_and_self(area))
+    """The area, below it, or above it (a street's depot serves its communities)."""
+    return Q(area__code__startswith=area.scope_prefix) | Q(area__code__in=ancestor_codes(area.code))
 
 
 def depots(incident: Incident) -> QuerySet[Depot]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from resigrid.accounts.models import User
 from resigrid.accounts.roles import Perm
+from resigrid.areas.codes import ancestor_codes
 from resigrid.areas.models import Area
 from resigrid.registers.choices import HazardClass, ResponseLevel
 from resigrid.response.incidents import workflow
@@ -24,8 +25,7 @@ def command_areas(user: Any) -> QuerySet[Area]:
 
 def people_near(incident: Incident) -> QuerySet[User]:
     """Active accounts with a role on the incident's area, below it or above it."""
-    code = incident.area.code
-    ancestors = sorted({code[:n].ljust(15, "0") for n in (6, 9, 12)})
+    ancestors = ancestor_codes(incident.area.code)
     return (
         User.objects.filter(is_active=True)
         .filter(

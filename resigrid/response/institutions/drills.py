@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resigrid.accounts.models import RoleBinding, User
+from resigrid.areas.codes import ancestor_codes
 from resigrid.areas.models import Area
 from resigrid.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from resigrid.orgs.models import Unit
@@ -53,26 +54,17 @@ def _related(a: Area, b: Area) -> bool:
     return a.is_within(b) or b.is_within(a)
 
 
-def ancestor_ids(area: Area) -> list[int]:
-    ids: list[int] = []
-    parent_id = area.parent_id
-    while parent_id is not None:
-        ids.append(parent_id)
-        parent_id = Area.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
-    return ids
-
-
 def people_of(area: Area) -> Q:
     """Accounts that hold a role on `area`, above it or below it (owners and participants)."""
     bound = RoleBinding.objects.filter(
-        Q(area__code__startswith=area.scope_prefix) | Q(area_id__in=ancestor_ids(area))
+        Q(area__code__startswith=area.scope_prefix) | Q(area__code__in=ancestor_codes(area.code))
     ).values("user_id")
     return Q(is_active=True, pk__in=bound)
 
 
 def units_of(area: Area) -> Q:
     """Units of `area`, above it or below it."""
-    return Q(area__code__startswith=area.scope_prefix) | Q(area_id__in=ancestor_ids(area))
+    return Q(area__code__startswith=area.scope_prefix) | Q(area__code__in=ancestor_codes(area.code))
 
 
 def _check_people(area: Area, users: Sequence[User], units: Sequence[Unit]) -> None:
