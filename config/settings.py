@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # its OpenAPI docs page then serves Swagger UI from our static files, not a CDN
     "django_htmx",
     "template_partials",
     "axes",
