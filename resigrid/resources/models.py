@@ -303,6 +303,9 @@ class Facility(TimeStampedModel):
     )
     # Shelter fields (empty for other kinds).
     capacity = models.PositiveIntegerField(_("capacity (persons)"), null=True, blank=True)
+    # Persons sheltered now, kept by the shelter's staff during an incident (the situation
+    # report shows it against the capacity; above capacity is recorded, not refused).
+    occupancy = models.PositiveIntegerField(_("occupancy (persons)"), null=True, blank=True)
     floor_area_m2 = models.FloatField(_("area (m²)"), null=True, blank=True)
     amenities = models.JSONField(_("amenities"), default=list, blank=True)
     last_inspected = models.DateField(_("last inspected"), null=True, blank=True)

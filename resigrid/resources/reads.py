@@ -240,6 +240,7 @@ def facility_out(user: Any, f: Facility) -> dict[str, Any]:
         "lat": f.lat,
         "status": f.status,
         "capacity": f.capacity,
+        "occupancy": f.occupancy,
         "floor_area_m2": f.floor_area_m2,
         "amenities": list(f.amenities or []),
         "last_inspected": f.last_inspected,

@@ -183,6 +183,7 @@ class FacilityIn(Schema):
     lat: float = Field(..., ge=-90, le=90)
     status: FacilityStatus = FacilityStatus.IN_SERVICE
     capacity: int | None = Field(None, ge=0)
+    occupancy: int | None = Field(None, ge=0)
     floor_area_m2: float | None = Field(None, gt=0)
     amenities: list[Amenity] = []
     last_inspected: dt.date | None = None
@@ -198,6 +199,7 @@ class FacilityPatchIn(Schema):
     lat: float | None = Field(None, ge=-90, le=90)
     status: FacilityStatus | None = None
     capacity: int | None = Field(None, ge=0)
+    occupancy: int | None = Field(None, ge=0)
     floor_area_m2: float | None = Field(None, gt=0)
     amenities: list[Amenity] | None = None
     last_inspected: dt.date | None = None
@@ -216,6 +218,7 @@ class FacilityOut(Schema):
     lat: float
     status: FacilityStatus
     capacity: int | None
+    occupancy: int | None
     floor_area_m2: float | None
     amenities: list[str]
     last_inspected: dt.date | None

@@ -41,6 +41,7 @@ FACILITY_FIELDS = frozenset(
         "lat",
         "status",
         "capacity",
+        "occupancy",
         "floor_area_m2",
         "amenities",
         "last_inspected",
@@ -236,6 +237,8 @@ def _clean_facility(data: dict[str, Any]) -> dict[str, Any]:
         clean["amenities"] = _amenities(clean["amenities"] or [])
     if clean.get("capacity") is not None and int(clean["capacity"]) < 0:
         raise _fail("capacity", _("The capacity cannot be negative."))
+    if clean.get("occupancy") is not None and int(clean["occupancy"]) < 0:
+        raise _fail("occupancy", _("The occupancy cannot be negative."))
     if clean.get("floor_area_m2") is not None and float(clean["floor_area_m2"]) <= 0:
         raise _fail("floor_area_m2", _("The area must be more than 0 m²."))
     return clean
@@ -244,9 +247,9 @@ def _clean_facility(data: dict[str, Any]) -> dict[str, Any]:
 def _check_shelter_fields(kind: str, clean: dict[str, Any]) -> None:
     if kind == FacilityKind.SHELTER:
         return
-    for field in ("capacity", "floor_area_m2"):
+    for field in ("capacity", "occupancy", "floor_area_m2"):
         if clean.get(field) is not None:
-            raise _fail(field, _("Only shelters have a capacity and an area."))
+            raise _fail(field, _("Only shelters have a capacity, an occupancy and an area."))
     if clean.get("amenities"):
         raise _fail("amenities", _("Only shelters list amenities."))
 
@@ -275,6 +278,7 @@ def update_facility(*, actor: Any, facility: Facility, changes: dict[str, Any]) 
     clean = _clean_facility(changes)
     merged = {
         "capacity": clean.get("capacity", facility.capacity),
+        "occupancy": clean.get("occupancy", facility.occupancy),
         "floor_area_m2": clean.get("floor_area_m2", facility.floor_area_m2),
         "amenities": clean.get("amenities", facility.amenities),
     }

@@ -134,7 +134,9 @@ def test_shelter_and_other_facilities(stock: Stock, community_staff: User) -> No
             lat=30.04,
             capacity=5,
         )
-    assert exc.value.errors == {"capacity": ["Only shelters have a capacity and an area."]}
+    assert exc.value.errors == {
+        "capacity": ["Only shelters have a capacity, an occupancy and an area."]
+    }
     with pytest.raises(ValidationFailed) as exc:
         services.create_facility(
             actor=community_staff,
@@ -155,3 +157,26 @@ def test_shelter_and_other_facilities(stock: Stock, community_staff: User) -> No
             actor=community_staff, facility=shelter, changes={"status": "broken"}
         )
     assert exc.value.errors == {"status": ["Unknown status: broken."]}
+
+
+def test_shelter_occupancy_is_recorded_and_checked(stock: Stock, community_staff: User) -> None:
+    shelter = services.create_facility(
+        actor=community_staff,
+        area=stock.tree.grid11,
+        kind="shelter",
+        name="东湖小学体育馆",
+        lon=120.03,
+        lat=30.04,
+        capacity=300,
+    )
+    # Above the capacity is recorded (people are not turned away), negative is refused.
+    shelter = services.update_facility(
+        actor=community_staff, facility=shelter, changes={"occupancy": 320}
+    )
+    shelter.refresh_from_db()
+    assert (shelter.occupancy, shelter.capacity) == (320, 300)
+    with pytest.raises(ValidationFailed) as exc:
+        services.update_facility(actor=community_staff, facility=shelter, changes={"occupancy": -1})
+    assert exc.value.errors == {"occupancy": ["The occupancy cannot be negative."]}
+    shelter.refresh_from_db()
+    assert shelter.occupancy == 320

@@ -145,15 +145,21 @@ def build(incident: Incident, now: dt.datetime | None = None) -> Sitrep:
         ((c.needs_open, c.slots, c.confirmed, c.reported_back, c.hours),),
     )
     shelter_rows = tuple(
-        (f.name, f.area.name, f.capacity if f.capacity is not None else "", f.get_status_display())
+        (
+            f.name,
+            f.area.name,
+            f.occupancy if f.occupancy is not None else "",
+            f.capacity if f.capacity is not None else "",
+            f.get_status_display(),
+        )
         for f in reads.shelters(incident)
     )
     shelters = Section(
         "shelters",
         _("Shelters"),
-        (_("Shelter"), _("Area"), _("Capacity"), _("Status")),
+        (_("Shelter"), _("Area"), _("Occupancy"), _("Capacity"), _("Status")),
         shelter_rows,
-        note=_("Occupancy is not recorded yet: capacity and status only."),
+        note=_("Occupancy as the shelter last recorded it (blank: not recorded)."),
     )
     sup = s.supplies
     supplies = Section(

@@ -54,6 +54,7 @@ def _scene(world: World) -> Incident:
         lon=120.1,
         lat=30.1,
         capacity=300,
+        occupancy=120,
     )
     Facility.objects.create(
         kind="aed", name="东湖AED", area=tree.community1, lon=120.1, lat=30.1
@@ -105,7 +106,7 @@ def test_the_report_structure(world: World) -> None:
         ),
     )
     assert sections["stock"].note == "1 item(s) below their minimum level."
-    assert sections["shelters"].rows == (("东湖小学体育馆", "东湖社区", 300, "In service"),)
+    assert sections["shelters"].rows == (("东湖小学体育馆", "东湖社区", 120, 300, "In service"),)
     assert sections["sweep"].rows[-1] == ("Total", 0, 0, 0, 0)
     assert sections["volunteers"].rows == ((0, 0, 0, 0, 0.0),)
 
